@@ -77,9 +77,13 @@ setup: deps
 deps:
 	sh tools/deps.sh
 
+# Quiet by default; `make V=1` shows the commands.
+Q = $(if $(V),,@)
+
 $(BUILD)/lib/%.o: lib/%.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/lib/%.cu.o: lib/%.cu $(HDRS)
 	@mkdir -p $(@D)
@@ -87,7 +91,7 @@ $(BUILD)/lib/%.cu.o: lib/%.cu $(HDRS)
 
 $(BUILD)/libpp.a: $(LIB_O)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/libpp_cuda.a: $(CU_O)
 	@rm -f $@
@@ -95,7 +99,8 @@ $(BUILD)/libpp_cuda.a: $(CU_O)
 
 $(BUILD)/src/%.o: src/%.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 ifeq ($(CUDA),1)
 $(CUDA_TOOLS:%=$(BINDIR)/%): $(BINDIR)/%: $(BUILD)/src/%.o $(BUILD)/libpp_cuda.a $(BUILD)/libpp.a
@@ -105,7 +110,8 @@ endif
 
 $(BINDIR)/%: $(BUILD)/src/%.o $(BUILD)/libpp.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libpp.a $(LDLIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libpp.a $(LDLIBS)
 
 $(BINDIR)/%: src/%.sh
 	@mkdir -p $(@D)
@@ -113,7 +119,8 @@ $(BINDIR)/%: src/%.sh
 
 $(BUILD)/tests/%_test: tests/unit/%_test.c tests/unit/tap.h $(BUILD)/libpp.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpp.a $(LDLIBS)
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpp.a $(LDLIBS)
 
 $(BUILD)/man/%: man/%.scd
 	@mkdir -p $(@D)
