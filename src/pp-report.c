@@ -17,7 +17,8 @@
 static const char *tool = "pp-report";
 
 static const char usage[] =
-	"usage: pp-report [-o DIR] [--audio FILE] [--id ID] [DOCUMENT|DIRECTORY...]\n"
+	"usage: pp-report [-o DIR] [--audio FILE] [--id ID] [--no-index] [DOCUMENT|DIRECTORY...]\n"
+	"       pp-report [-o DIR] --index\n"
 	"\n"
 	"Writes a static HTML report (DIR/ID.html, DIR/index.html) and a static\n"
 	"JSON API (DIR/api/...) from final pp documents. A DIRECTORY argument\n"
@@ -26,6 +27,8 @@ static const char usage[] =
 	"  -o, --output DIR   report directory (default: report)\n"
 	"      --audio FILE   recording to show and play (one document only)\n"
 	"      --id ID        page name (one document only; default: file name)\n"
+	"      --no-index     do not rebuild the gallery (DIR/index.html)\n"
+	"      --index        only rebuild the gallery from the pages in DIR\n"
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n";
 
@@ -33,6 +36,8 @@ static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "audio", required_argument, NULL, 'a' },
 	{ "id", required_argument, NULL, 'i' },
+	{ "index", no_argument, NULL, 'x' },
+	{ "no-index", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -112,17 +117,28 @@ int main(int argc, char **argv)
 	char refpath[PATH_MAX];
 	json_t *ref = NULL;
 	struct stat sb;
-	int c, bad = 0;
+	int c, bad = 0, index_only = 0, no_index = 0;
 
 	while ((c = getopt_long(argc, argv, "o:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'o': outdir = optarg; break;
 		case 'a': audio = optarg; break;
 		case 'i': id = optarg; break;
+		case 'x': index_only = 1; break;
+		case 'n': no_index = 1; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
 		case 'V': pp_cli_version(tool); return PP_EXIT_OK;
 		default: return pp_cli_usage(tool, "unknown option");
 		}
+	}
+	if (index_only && (no_index || audio || id || optind < argc))
+		return pp_cli_usage(tool, "--index takes no document and no other option");
+	if (index_only) {
+		if (pp_report_index(outdir, &err) < 0) {
+			pp_err_print(tool, &err);
+			return PP_EXIT_FAIL;
+		}
+		return PP_EXIT_OK;
 	}
 	if ((audio || id) && argc - optind > 1)
 		return pp_cli_usage(tool, "--audio and --id need exactly one document");
@@ -139,7 +155,7 @@ int main(int argc, char **argv)
 			bad |= one(argv[i], id, audio, ref, outdir) < 0;
 	}
 	/* The gallery lists every page in OUTDIR, made now or earlier. */
-	if (pp_report_index(outdir, &err) < 0) {
+	if (!no_index && pp_report_index(outdir, &err) < 0) {
 		pp_err_print(tool, &err);
 		bad = 1;
 	}

@@ -15,7 +15,7 @@ flac vorbis-tools lame sox
 python3 python3-numpy python3-torch python3-mir-eval
 nodejs npm
 chromium
-slurm-wlm munge parallel
+slurm-wlm munge parallel jq
 ca-certificates
 "
 
