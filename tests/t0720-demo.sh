@@ -4,12 +4,15 @@
 # the cron wrapper locks and logs.
 . "$(dirname "$0")/lib.sh"
 
+# The whole chain must be built (every stage of the pipeline).
+test_lazy_prereq CHAIN 'for t in pp-notes pp-synth pp-transcribe pp-align pp-features pp-infer pp-retrieve pp-feedback pp-report; do test -x "$PP_BIN/$t" || exit 1; done'
+
 test_expect_success 'setup: a copy of the demo' '
 	cp -R "$ROOT/examples/demo" "$TRASH/demo" &&
 	rm -rf "$TRASH/demo/out" "$TRASH/demo/gen"
 '
 
-test_expect_success FLUID 'make -j2 demo builds every performance of the fixture manifest' '
+test_expect_success FLUID,CHAIN 'make -j2 demo builds every performance of the fixture manifest' '
 	make -s -C "$TRASH/demo" BIN="$PP_BIN" -j2 demo >log 2>&1 || { cat log; exit 1; } &&
 	for id in scale-played scale-deadpan scale-midi scale-audio; do
 		test -f "$TRASH/demo/out/site/$id.html" &&
@@ -20,7 +23,7 @@ test_expect_success FLUID 'make -j2 demo builds every performance of the fixture
 	test "$(jq ".performances | length" "$TRASH/demo/out/site/api/performances.json")" = 4
 '
 
-test_expect_success FLUID 'the final document carries identity, every stage time and the audio' '
+test_expect_success FLUID,CHAIN 'the final document carries identity, every stage time and the audio' '
 	f="$TRASH/demo/out/scale-audio/final.json" &&
 	test "$(jq -r .pp "$f")" = feedback/1 &&
 	test "$(jq -r .meta.performer "$f")" = "Fixture pianist (audio)" &&
@@ -31,17 +34,17 @@ test_expect_success FLUID 'the final document carries identity, every stage time
 	test -f "$TRASH/demo/out/site/audio/scale-audio.flac"
 '
 
-test_expect_success FLUID 'a second run recomputes nothing' '
+test_expect_success FLUID,CHAIN 'a second run recomputes nothing' '
 	make -C "$TRASH/demo" BIN="$PP_BIN" -q pages
 '
 
-test_expect_success FLUID 'a changed input recomputes only its performance' '
+test_expect_success FLUID,CHAIN 'a changed input recomputes only its performance' '
 	sleep 1 && touch "$TRASH/demo/fixtures/scale-deadpan.json" &&
 	make -C "$TRASH/demo" BIN="$PP_BIN" -n pages >plan &&
 	grep -q "scale-deadpan" plan && ! grep -q "out/scale-played/" plan
 '
 
-test_expect_success 'a broken performance is reported and the others are still built' '
+test_expect_success CHAIN 'a broken performance is reported and the others are still built' '
 	cd "$TRASH/demo" &&
 	printf "id\tinput\tscore\tcomposer\tpiece\tperformer\n" >broken.tsv &&
 	printf "good\tfixtures/scale-deadpan.json\tfixtures/scale.musicxml\tc\tp\tf\n" >>broken.tsv &&
@@ -54,7 +57,7 @@ test_expect_success 'a broken performance is reported and the others are still b
 	test -f out-broken/site/good.html && ! test -f out-broken/bad/alignment.json
 '
 
-test_expect_success 'the cron wrapper logs with timestamps and skips while locked' '
+test_expect_success CHAIN 'the cron wrapper logs with timestamps and skips while locked' '
 	cd "$TRASH/demo" &&
 	PP_DEMO_LOG=$TRASH/cron.log PP_DEMO_LOCK=$TRASH/cron.lock \
 		./pp-demo-cron.sh BIN="$PP_BIN" MANIFEST=broken.tsv OUT=out-broken &&

@@ -3,6 +3,9 @@
 # on a private single-node Slurm started here, and through GNU parallel.
 . "$(dirname "$0")/lib.sh"
 
+# The whole chain must be built (every stage of the pipeline).
+test_lazy_prereq CHAIN 'for t in pp-notes pp-synth pp-transcribe pp-align pp-features pp-infer pp-retrieve pp-feedback pp-report; do test -x "$PP_BIN/$t" || exit 1; done'
+
 test_lazy_prereq ROOTUSER 'test "$(id -u)" = 0'
 test_lazy_prereq SLURM 'command -v slurmctld && command -v slurmd && command -v munged && command -v sbatch'
 test_lazy_prereq PARALLEL 'parallel --version'
@@ -24,7 +27,7 @@ else
 	test_lazy_prereq SLURMUP 'false'
 fi
 
-test_expect_success SLURMUP 'the job array builds every performance of the manifest' '
+test_expect_success SLURMUP,CHAIN 'the job array builds every performance of the manifest' '
 	n=$(($(wc -l <"$TRASH/demo/small.tsv") - 1)) &&
 	test $n = 2 &&
 	cd "$TRASH" &&
@@ -37,7 +40,7 @@ test_expect_success SLURMUP 'the job array builds every performance of the manif
 	test "$(jq ".performances | length" demo/out/site/api/performances.json)" = 2
 '
 
-test_expect_success PARALLEL 'GNU parallel runs the same commands' '
+test_expect_success PARALLEL,CHAIN 'GNU parallel runs the same commands' '
 	cd "$TRASH" &&
 	PATH=$PP_BIN:$PATH ./pp-parallel.sh demo small.tsv out-par >par.log 2>&1 &&
 	test -f demo/out-par/site/scale-played.html &&
