@@ -13,7 +13,6 @@ libfluidsynth-dev fluidsynth fluid-soundfont-gm
 scdoc mandoc
 flac vorbis-tools lame sox
 python3 python3-numpy python3-torch python3-mir-eval
-nodejs npm
 chromium
 slurm-wlm munge parallel jq
 ca-certificates
@@ -30,6 +29,10 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+# Node.js and npm may come from another repository (a newer nodejs that
+# bundles npm): ask for Debian's packages only when the commands are absent.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
 	echo "deps: installing:$missing"
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
