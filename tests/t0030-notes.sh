@@ -141,7 +141,9 @@ test_expect_success 'JSON contract errors: one line, exit 1' '
 	must_fail_with "pp-notes: '\''nothere.mid'\'': cannot open: No such file or directory" pp-notes nothere.mid
 '
 
-test_expect_success 'truncated MIDI at every length: exit 1, one line, no crash' '
+# Every length is tried in process by tests/unit/midi_test.c; here every
+# 5th, through the tool.
+test_expect_success 'truncated MIDI at many lengths: exit 1, one line, no crash' '
 	n=$(wc -c <tempo.mid) && i=4 &&
 	while [ $i -lt $n ]; do
 		head -c $i tempo.mid >cut.mid
@@ -150,7 +152,7 @@ test_expect_success 'truncated MIDI at every length: exit 1, one line, no crash'
 		test $(wc -l <err) = 1 || { echo "length $i:"; cat err; exit 1; }
 		grep -q "^pp-notes: '\''cut.mid'\'': truncated MIDI" err ||
 			{ echo "length $i:"; cat err; exit 1; }
-		i=$((i + 1))
+		i=$((i + 5))
 	done &&
 	head -c 60 tempo.mid >cut.mid &&
 	must_fail_with "pp-notes: '\''cut.mid'\'': truncated MIDI track 2" pp-notes cut.mid
