@@ -92,6 +92,9 @@ static int engine_new(struct engine *e, const struct pp_synth_opts *o,
 	fluid_settings_setint(e->settings, "synth.reverb.active", !!o->reverb);
 	fluid_settings_setint(e->settings, "synth.chorus.active", 0);
 	fluid_settings_setint(e->settings, "synth.lock-memory", 0);
+	/* Load only the samples of the presets in use (the piano), not the
+	 * whole 140 MB SoundFont. */
+	fluid_settings_setint(e->settings, "synth.dynamic-sample-loading", 1);
 	fluid_settings_setint(e->settings, "synth.cpu-cores", 1);
 	fluid_settings_setint(e->settings, "synth.polyphony", 512);
 	e->synth = new_fluid_synth(e->settings);
