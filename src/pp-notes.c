@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,13 +39,57 @@ static const struct option options[] = {
 
 enum kind { AUTO, JSON, MIDI };
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Adds performance_metrics["pp-notes"] = {wall_s} (pp-formats(5)). */
+static void add_wall(json_t *doc, double seconds)
+{
+	json_t *pm = json_object_get(doc, "performance_metrics"), *w;
+
+	if (!json_is_object(pm)) {
+		pm = json_object();
+		json_object_set_new(doc, "performance_metrics", pm);
+	}
+	w = json_object();
+	pp_json_set_real(w, "wall_s", seconds);
+	json_object_set_new(pm, "pp-notes", w);
+}
+
+/* JSON output: the input document with our members replaced (a notes/1
+ * input keeps its other members), or a new document for MIDI input. */
+static int save_json(const char *out, const struct pp_notes *p,
+		     const char *buf, size_t len, const char *name, int flags,
+		     double t0, struct pp_err *err)
+{
+	json_t *doc = NULL;
+	int rc;
+
+	if (!pp_notes_is_midi(buf, len) &&
+	    pp_doc_parse(buf, len, name, NULL, &doc, err) < 0)
+		return -1;
+	if (!doc)
+		doc = pp_notes_to_json(p);
+	else
+		pp_notes_update_json(doc, p);
+	add_wall(doc, now() - t0);
+	rc = pp_doc_save(out, doc, flags, err);
+	json_decref(doc);
+	return rc;
+}
+
 static int convert(const char *in, const char *out, enum kind to, int flags,
 		   struct pp_err *err)
 {
 	struct pp_notes p;
+	double t0 = now();
 	char *buf;
 	size_t len;
-	json_t *doc;
 	int rc;
 
 	pp_notes_init(&p);
@@ -53,14 +98,12 @@ static int convert(const char *in, const char *out, enum kind to, int flags,
 	if (to == AUTO)
 		to = pp_notes_is_midi(buf, len) ? JSON : MIDI;
 	rc = pp_notes_parse(buf, len, pp_io_name(in), &p, err);
-	free(buf);
 	if (rc == 0 && to == MIDI)
 		rc = pp_midi_save(out, &p, err);
-	else if (rc == 0) {
-		doc = pp_notes_to_json(&p);
-		rc = pp_doc_save(out, doc, flags, err);
-		json_decref(doc);
-	}
+	else if (rc == 0)
+		rc = save_json(out, &p, buf, len, pp_io_name(in), flags, t0,
+			       err);
+	free(buf);
 	pp_notes_free(&p);
 	return rc;
 }
