@@ -170,6 +170,19 @@ static void writing(void)
 	pp_notes_free(&p);
 	pp_notes_free(&q);
 
+	/* Updating a document keeps the members it does not own. */
+	doc = json_pack("{s:s, s:i, s:[]}", "pp", "transcription/0", "keep",
+			7, "notes");
+	pp_notes_add(&p, 60, 0, 1, 64, &err);
+	ok(pp_notes_update_json(doc, &p) == 0, "update_json");
+	is_str(pp_doc_format(doc), "notes/1", "update_json: format set");
+	is_int(json_integer_value(json_object_get(doc, "keep")), 7,
+	       "update_json: other members kept");
+	is_int(json_array_size(json_object_get(doc, "notes")), 1,
+	       "update_json: notes replaced");
+	json_decref(doc);
+	pp_notes_free(&p);
+
 	/* Sniffing. */
 	ok(pp_notes_parse("  hello", 7, "h.txt", &p, &err) < 0,
 	   "neither MIDI nor JSON refused");
