@@ -47,8 +47,9 @@ test_expect_success 'setup: a C major scale' '
 	pp-notes -o scale.mid scale.json
 '
 
-test_expect_success FLUID 'the scale renders to WAV: rate, channels, length' '
-	pp-synth -o scale.wav scale.json &&
+test_expect_success FLUID 'the scale renders to WAV quietly: rate, channels, length' '
+	pp-synth -o scale.wav scale.json 2>err &&
+	test ! -s err &&
 	test "$(soxi -r scale.wav)" = 44100 &&
 	test "$(soxi -c scale.wav)" = 2 &&
 	# 3.9 s of notes + 1 s of tail
