@@ -359,8 +359,10 @@ static int to_sndfile(const float *buf, size_t frames, void *data,
 	return 0;
 }
 
+/* Renders into a sound file opened on FD (a seekable temporary file) or,
+ * with FD < 0, into the memory buffer M. */
 static int encode(const struct pp_notes *p, enum pp_synth_format format,
-		  const struct pp_synth_opts *o, struct membuf *m,
+		  const struct pp_synth_opts *o, int fd, struct membuf *m,
 		  struct pp_err *err)
 {
 	SF_VIRTUAL_IO io = { mb_len, mb_seek, mb_read, mb_write, mb_tell };
@@ -372,7 +374,8 @@ static int encode(const struct pp_notes *p, enum pp_synth_format format,
 	info.channels = o->channels;
 	info.format = (format == PP_SYNTH_FLAC ? SF_FORMAT_FLAC :
 		       SF_FORMAT_WAV) | SF_FORMAT_PCM_16;
-	sf = sf_open_virtual(&io, SFM_WRITE, &info, m);
+	sf = fd >= 0 ? sf_open_fd(fd, SFM_WRITE, &info, SF_FALSE) :
+		       sf_open_virtual(&io, SFM_WRITE, &info, m);
 	if (!sf)
 		return pp_fail(err, "cannot encode audio: %s",
 			       sf_strerror(NULL));
@@ -380,7 +383,7 @@ static int encode(const struct pp_notes *p, enum pp_synth_format format,
 	rc = render(p, o, to_sndfile, sf, err);
 	if (sf_close(sf) != 0 && rc == 0)
 		rc = pp_fail(err, "cannot encode audio");
-	if (m->oom && rc == 0)
+	if (m && m->oom && rc == 0)
 		rc = pp_fail(err, "out of memory");
 	return rc;
 }
@@ -391,22 +394,27 @@ int pp_synth_save(const char *path, enum pp_synth_format format,
 {
 	struct membuf m = { 0 };
 	struct pp_out out;
+	int rc;
 
-	/* Render first: a failure leaves no output at all. */
-	if (encode(p, format, o, &m, err) < 0) {
-		free(m.p);
+	if (pp_out_open(&out, path, err) < 0)
 		return -1;
-	}
-	if (pp_out_open(&out, path, err) < 0) {
+	if (out.tmp) {
+		/* A temporary file: libsndfile writes (and seeks) in it
+		 * directly, in constant memory. */
+		rc = encode(p, format, o, fileno(out.fp), NULL, err);
+	} else {
+		/* stdout or a device cannot seek back to fix the header:
+		 * encode in memory, then write. */
+		rc = encode(p, format, o, -1, &m, err);
+		if (rc == 0 && fwrite(m.p, 1, (size_t)m.len, out.fp) !=
+			       (size_t)m.len)
+			rc = pp_fail(err, "'%s': write error",
+				     pp_out_name(&out));
 		free(m.p);
-		return -1;
 	}
-	if (fwrite(m.p, 1, (size_t)m.len, out.fp) != (size_t)m.len) {
-		pp_fail(err, "'%s': write error", pp_out_name(&out));
+	if (rc < 0) {
 		pp_out_abort(&out);
-		free(m.p);
 		return -1;
 	}
-	free(m.p);
 	return pp_out_commit(&out, err);
 }

@@ -15,7 +15,10 @@
  * message in the error record.
  *
  * The output is 16-bit PCM WAV or FLAC (libsndfile), stereo unless mono is
- * asked, written atomically (atomic.h).
+ * asked, written atomically (atomic.h): into the temporary file as it is
+ * rendered (constant memory), or, for stdout and devices, which cannot
+ * seek back to complete the header, encoded in memory first (about 10 MB
+ * a minute at 44.1 kHz stereo).
  *
  * Ownership: the caller owns the options' strings and the returned samples.
  */
