@@ -18,9 +18,9 @@ static const char *const usage =
 	"usage: pp-notes [-o FILE] [--to json|midi] [--pretty] [FILE]\n"
 	"\n"
 	"Converts a performance between a Standard MIDI File and notes/1 JSON.\n"
-	"The input kind is sniffed (MIDI starts with \"MThd\"); the output is\n"
-	"JSON for MIDI input and MIDI for JSON input unless --to says.\n"
-	"FILE \"-\" or none reads stdin.\n"
+	"The input kind is sniffed (MIDI starts with \"MThd\"). The output kind\n"
+	"is --to, else the -o extension (.mid, .midi or .json), else the other\n"
+	"kind than the input. FILE \"-\" or none reads stdin.\n"
 	"\n"
 	"  -o, --output FILE  write FILE (atomically) instead of stdout\n"
 	"  -t, --to KIND      output kind: json or midi\n"
@@ -38,6 +38,18 @@ static const struct option options[] = {
 };
 
 enum kind { AUTO, JSON, MIDI };
+
+/* The kind an output file name asks for, AUTO if it says nothing. */
+static enum kind kind_of(const char *path)
+{
+	const char *dot = path ? strrchr(path, '.') : NULL;
+
+	if (!dot || strchr(dot, '/'))
+		return AUTO;
+	if (strcasecmp(dot, ".mid") == 0 || strcasecmp(dot, ".midi") == 0)
+		return MIDI;
+	return strcasecmp(dot, ".json") == 0 ? JSON : AUTO;
+}
 
 static double now(void)
 {
@@ -95,6 +107,8 @@ static int convert(const char *in, const char *out, enum kind to, int flags,
 	pp_notes_init(&p);
 	if (pp_read_all(in, &buf, &len, err) < 0)
 		return -1;
+	if (to == AUTO)
+		to = kind_of(out);
 	if (to == AUTO)
 		to = pp_notes_is_midi(buf, len) ? JSON : MIDI;
 	rc = pp_notes_parse(buf, len, pp_io_name(in), &p, err);

@@ -129,6 +129,15 @@ test_expect_success 'a notes/1 input keeps its other members; wall time added' '
 	grep -q "\"performance_metrics\":{\"pp-transcribe\":{\"wall_s\":2.5},\"pp-notes\":{\"wall_s\":[0-9.e-]*}}" out.json
 '
 
+test_expect_success 'the -o extension picks the output kind' '
+	pp-notes -o copy.mid tempo.mid &&
+	head -c 4 copy.mid >magic && printf MThd >expect && test_cmp expect magic &&
+	pp-notes -o copy.json grid.json &&
+	grep -q "^{\"pp\":\"notes/1\"" copy.json &&
+	pp-notes -o other.out grid.json &&
+	head -c 4 other.out >magic && printf MThd >expect && test_cmp expect magic
+'
+
 test_expect_success 'man page examples run' '
 	cp tempo.mid etude.mid && cp a.json take.json &&
 	pp-notes --pretty etude.mid >/dev/null &&
