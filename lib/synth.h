@@ -21,6 +21,7 @@
  * a minute at 44.1 kHz stereo).
  *
  * Ownership: the caller owns the options' strings and the returned samples.
+ * Not thread-safe (FluidSynth's log functions are process-wide).
  */
 #ifndef PP_SYNTH_H
 #define PP_SYNTH_H
