@@ -13,14 +13,15 @@
 /* Costs of the Viterbi pass, in units of "one missing note". */
 #define C_MISS 1.0      /* a score note skipped */
 #define C_EXTRA 1.0     /* a performance note in no event */
-#define C_NEAR 1.1      /* pitch a semitone or an octave from the event's */
-#define C_FAR 1.6       /* any other pitch */
+#define C_HIT (-1.0)    /* pitch in the event's set: refunds its missing charge */
+#define C_NEAR 0.3      /* pitch a semitone or an octave from the event's */
+#define C_FAR 1.0       /* any other pitch */
 #define C_JUMP 4.0      /* a far jump forward, on top of the missing notes */
 #define C_BACK 8.0      /* a jump back (a repeat, a restart) */
 #define W_TIME 0.35     /* weight of the timing term */
 #define K_ADV 8         /* events one note may advance without a far jump */
-#define BEAM_BACK 24    /* beam: states kept behind the best one */
-#define BEAM_FWD 72     /* and ahead of it */
+#define BEAM_BACK 32    /* beam: states kept behind the best one */
+#define BEAM_FWD 96     /* and ahead of it */
 
 #define INF 1e30
 
@@ -29,6 +30,7 @@ struct events {
 	int *first;     /* [n] first score note of the event */
 	int *count;     /* [n] notes in it */
 	double *q;      /* [n] onset, q */
+	char *grace;    /* [n] 1: the grace notes before a main note */
 	uint64_t (*set)[2]; /* [n] pitch set */
 	double *cum;    /* [n + 1] notes in events before state k (k = event + 1) */
 };
@@ -48,13 +50,16 @@ static int make_events(const struct pp_score *s, struct events *ev, struct pp_er
 	ev->first = malloc(((size_t)n + 1) * sizeof(int));
 	ev->count = malloc(((size_t)n + 1) * sizeof(int));
 	ev->q = malloc(((size_t)n + 1) * sizeof(double));
+	ev->grace = malloc((size_t)n + 1);
 	ev->set = calloc((size_t)n + 1, sizeof(*ev->set));
 	ev->cum = malloc(((size_t)n + 2) * sizeof(double));
-	if (!ev->first || !ev->count || !ev->q || !ev->set || !ev->cum)
+	if (!ev->first || !ev->count || !ev->q || !ev->set || !ev->cum || !ev->grace)
 		return pp_fail(err, "out of memory");
 	for (int i = 0; i < n; i++) {
 		const struct pp_score_note *x = &s->notes[i];
-		if (ev->n == 0 || fabs(x->onset - ev->q[ev->n - 1]) > 1e-6) {
+		if (ev->n == 0 || fabs(x->onset - ev->q[ev->n - 1]) > 1e-6 ||
+		    (x->grace != 0) != ev->grace[ev->n - 1]) {
+			ev->grace[ev->n] = x->grace != 0;
 			ev->first[ev->n] = i;
 			ev->count[ev->n] = 0;
 			ev->q[ev->n] = x->onset;
@@ -74,6 +79,7 @@ static void free_events(struct events *ev)
 	free(ev->first);
 	free(ev->count);
 	free(ev->q);
+	free(ev->grace);
 	free(ev->set);
 	free(ev->cum);
 }
@@ -83,7 +89,7 @@ static double pitch_cost(const struct events *ev, int e, int p)
 	const uint64_t *set = ev->set[e];
 
 	if (has_pitch(set, p))
-		return 0;
+		return C_HIT;
 	if (has_pitch(set, p - 1) || has_pitch(set, p + 1) || has_pitch(set, p - 12) ||
 	    has_pitch(set, p + 12))
 		return C_NEAR;
@@ -167,7 +173,8 @@ static int viterbi(const struct events *ev, const struct pp_notes *p, int *state
 				type = 1;
 				if (k > 0) { /* stay: another note of the same event */
 					int e = k - 1;
-					double ioi = e + 1 < ev->n ? (ev->q[e + 1] - ev->q[e]) * prev[k].spb : 0.5;
+					double ioi = ev->grace[e] ? 0.4 : e + 1 < ev->n ?
+						     (ev->q[e + 1] - ev->q[e]) * prev[k].spb : 0.5;
 					double gap = t - prev[k].t_ev, allow = 0.06 + 0.25 * ioi;
 					double sc = prev[k].cost + pitch_cost(ev, e, pitch) +
 						    (gap > allow ? (gap - allow) / (0.05 + 0.2 * ioi) : 0);
@@ -184,9 +191,9 @@ static int viterbi(const struct events *ev, const struct pp_notes *p, int *state
 				for (int j = k - 1; j >= k - K_ADV && j >= 0; j--) {
 					if (j < plo || j > phi || prev[j].cost >= INF)
 						continue;
-					double miss = C_MISS * (ev->cum[k - 1] - ev->cum[j]);
+					double miss = C_MISS * (ev->cum[k] - ev->cum[j]);
 					double tc = 0, spb = prev[j].spb;
-					if (j > 0) {
+					if (j > 0 && !ev->grace[e] && !ev->grace[j - 1]) {
 						double dq = ev->q[e] - ev->q[j - 1];
 						tc = time_cost(t - prev[j].t_ev, dq * spb);
 						spb = new_spb(spb, t - prev[j].t_ev, dq);
@@ -198,8 +205,8 @@ static int viterbi(const struct events *ev, const struct pp_notes *p, int *state
 						type = 2;
 					}
 				}
-				if (pre_k >= 0 && pre + C_MISS * ev->cum[k - 1] + C_JUMP + lc < c.cost) {
-					c = (struct cell){ pre + C_MISS * ev->cum[k - 1] + C_JUMP + lc, t,
+				if (pre_k >= 0 && pre + C_MISS * ev->cum[k] + C_JUMP + lc < c.cost) {
+					c = (struct cell){ pre + C_MISS * ev->cum[k] + C_JUMP + lc, t,
 							   prev[pre_k].spb };
 					from = pre_k;
 					type = 2;
@@ -216,7 +223,8 @@ static int viterbi(const struct events *ev, const struct pp_notes *p, int *state
 				suf = prev[k + 1].cost, suf_k = k + 1;
 			if (k > h || k < l || k == 0 || suf_k < 0)
 				continue;
-			double v = suf + C_BACK + pitch_cost(ev, k - 1, pitch);
+			double v = suf + C_BACK + C_MISS * ev->count[k - 1] +
+				   pitch_cost(ev, k - 1, pitch);
 			if (v < cur[k].cost) {
 				cur[k] = (struct cell){ v, t, prev[suf_k].spb };
 				b[k - l] = suf_k * 4 + 2;
