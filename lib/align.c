@@ -18,6 +18,7 @@
 #define C_FAR 1.0       /* any other pitch */
 #define C_JUMP 4.0      /* a far jump forward, on top of the missing notes */
 #define C_BACK 8.0      /* a jump back (a repeat, a restart) */
+#define C_STEP_BACK 1.5 /* a step back by one or two events */
 #define W_TIME 0.35     /* weight of the timing term */
 #define K_ADV 8         /* events one note may advance without a far jump */
 #define BEAM_BACK 32    /* beam: states kept behind the best one */
@@ -99,9 +100,10 @@ static double pitch_cost(const struct events *ev, int e, int p)
 /* Timing cost of OBS seconds where EXP were expected. */
 static double time_cost(double obs, double exp)
 {
-	double d = fabs(obs - exp) / (0.3 * exp + 0.07);
+	/* log ratio, softened near zero: 1 per factor 1.5 off */
+	double d = fabs(log((fmax(obs, 0) + 0.05) / (exp + 0.05))) / log(1.5);
 
-	return W_TIME * (d < 6 ? d : 6);
+	return W_TIME * (d < 8 ? d : 8);
 }
 
 static double new_spb(double spb, double obs, double dq)
@@ -111,7 +113,7 @@ static double new_spb(double spb, double obs, double dq)
 	double r = obs / dq / spb;
 	if (r < 0.5 || r > 2)
 		return spb;
-	return spb * pow(r, 0.3);
+	return spb * pow(r, 0.15);
 }
 
 /* Initial seconds per quarter: the performance's span over the score's. */
@@ -230,6 +232,21 @@ static int viterbi(const struct events *ev, const struct pp_notes *p, int *state
 				b[k - l] = suf_k * 4 + 2;
 				if (v < bestc)
 					bestc = v, best = k;
+			}
+		}
+		/* short steps back (one or two events): recovering from a slip */
+		for (int k = l > 1 ? l : 1; k <= h; k++) {
+			for (int j = k + 1; j <= k + 2 && j <= phi; j++) {
+				if (j < plo || prev[j].cost >= INF)
+					continue;
+				double v = prev[j].cost + C_STEP_BACK + C_MISS * ev->count[k - 1] +
+					   pitch_cost(ev, k - 1, pitch);
+				if (v < cur[k].cost) {
+					cur[k] = (struct cell){ v, t, prev[j].spb };
+					b[k - l] = j * 4 + 2;
+					if (v < bestc)
+						bestc = v, best = k;
+				}
 			}
 		}
 		for (int k = plo; k <= phi; k++)
