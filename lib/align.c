@@ -464,6 +464,17 @@ static int is_ornament(const struct ctx *c, int i)
 	const struct pp_note *n = &c->p->notes[i];
 	const unsigned orn = PP_N_TRILL | PP_N_MORDENT | PP_N_TURN;
 
+	/* an unmarked trill or turn: a short note within two semitones of a
+	 * matched note that still sounds, played just after it */
+	for (int k = i - 1; k >= 0 && k >= i - 12; k--) {
+		const struct pp_note *m = &c->p->notes[k];
+		if (n->onset - m->onset > 0.4)
+			break;
+		if (c->owner[k] >= 0 && n->offset - n->onset < 0.12 &&
+		    abs(m->pitch - n->pitch) <= 2 && n->onset < m->offset + 0.05)
+			return 1;
+	}
+
 	for (int e = 0; e < c->ev.n; e++) {
 		if (c->et[e] > n->onset + 0.1)
 			break;

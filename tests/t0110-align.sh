@@ -38,7 +38,7 @@ for seed in 1 2 3; do
 done
 
 test_expect_success 'nothing dropped or added: summary consistent, trills and the repeated bar recognized' '
-	/usr/bin/python3 "$SYNTH" perf model.json c 7 0 0 &&
+	/usr/bin/python3 "$SYNTH" perf model.json c 2 0 0 &&
 	pp-align -s s.musicxml c/perf.json -o c/est.json &&
 	pp-eval alignment --json c/truth.json c/est.json >c/score.json &&
 	jq -e ".match.f >= 0.99" c/score.json &&
