@@ -4,34 +4,35 @@
  *
  * The algorithm (pp-align(1) describes it for users):
  *
- *  1. Score notes are grouped into events: all notes that share an onset
- *     (grace notes join the event of their main note).
+ *  1. Score notes are grouped into events: the notes that share an onset;
+ *     the grace notes before a main note form an event of their own.
  *  2. A beam-limited Viterbi pass runs over the performance notes in onset
- *     order. A state is "the score event this note belongs to". From the
- *     previous note's event a note may stay (a chord note, an arpeggio, a
- *     repeated key), advance by one or a few events (skipped events cost
- *     their notes as missing), jump far (a fixed penalty: a restart, a
- *     skipped passage) or be an extra note (stays, costs a constant). The
- *     local cost is 0 when the pitch is in the event's pitch set, lower
- *     for an octave or semitone neighbour than for an unrelated pitch, and
- *     a timing term compares the time since the previous event with the
- *     score distance at the local tempo, which each path carries and
- *     updates (seconds per quarter, smoothed), so rubato and gradual tempo
- *     changes cost little while wild jumps cost much. The beam follows the
- *     best state, so time and memory are linear in the number of notes.
- *  3. Inside each event, performance notes are paired with score notes of
- *     the same pitch; leftovers that sit where an unmatched score note of
- *     another pitch was expected become wrong-pitch pairs; then unmatched
- *     score notes take a nearby unused performance note of their pitch
- *     (chords played early or late, asynchrony).
- *  4. What is left is extra; an extra note inside the span of a score note
- *     marked trill, mordent or turn (or next to a grace group), within
- *     three semitones of it, is an ornament; a long run of extra notes
- *     after the score's end, or one that repeats score pitches, is a
- *     repeat.
- *  5. A local tempo curve (event times against score positions, smoothed)
- *     gives each matched note its onset deviation and the per-beat and
- *     per-measure tempo.
+ *     order; a state is "the score event this note belongs to". A note may
+ *     stay in the previous note's event (a chord, an arpeggio), advance by
+ *     up to K_ADV events, step back one or two events (a slip), jump far
+ *     forward or back at a fixed penalty (a restart, a skipped passage), or
+ *     be an extra note. Entering an event charges its notes as missing;
+ *     each note whose pitch is in the event's set refunds one, a semitone
+ *     or octave neighbour costs a little, another pitch as much as an extra
+ *     note. A timing term (log ratio of the time since the previous event
+ *     to the score distance at the local tempo; each path carries and
+ *     smooths its tempo) makes rubato cheap and leaps dear. The beam
+ *     follows the best state, so time and memory are linear in the number
+ *     of notes.
+ *  3. Inside each event, performance notes pair with score notes of the
+ *     same pitch; unmatched score notes then take a free performance note
+ *     of their pitch near the event's time (early or late chord notes);
+ *     leftovers placed in an event take an unmatched score note of another
+ *     pitch there (within an octave) as wrong-pitch pairs.
+ *  4. What is left is extra: an ornament when it is a short note within
+ *     two semitones of a still-sounding matched note just before it (an
+ *     unmarked trill or turn), or within three semitones of a score note
+ *     marked trill, mordent or turn or of a grace group, during its span;
+ *     a repeat when it belongs to a run of eight or more extra notes on the
+ *     score's pitches, or comes well after the score's end.
+ *  5. Event times (median matched onset) give the tempo curve; each note's
+ *     onset deviation is measured against a line fitted to the neighbouring
+ *     events (four each side, the event itself left out).
  *
  * Ownership: pp_align returns a new struct pp_alignment that the caller
  * frees with pp_alignment_free. It keeps pointers to SCORE and PERF, which
