@@ -10,7 +10,8 @@
 #include "pp.h"
 
 static const char *const usage =
-	"usage: pp-eval alignment [--json] TRUTH ESTIMATE\n"
+	"usage: pp-eval-alignment [--json] TRUTH ESTIMATE\n"
+	"       pp-eval alignment [--json] TRUTH ESTIMATE\n"
 	"\n"
 	"Scores ESTIMATE against TRUTH, each an alignment/1 document or a .match\n"
 	"file: precision, recall and F of match pairs, insertions and deletions\n"
