@@ -1,0 +1,121 @@
+/*
+ * align_doc.c - pp-align as one call: read, align, build alignment/1 (see
+ * pp_align_document in align.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "align.h"
+#include "envelope.h"
+#include "io.h"
+#include "midi.h"
+
+static const char *const notes1[] = { "notes/1", NULL };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Reads the performance into P and its JSON form into *PERF (the notes/1
+ * document for JSON input, so that unknown members survive). */
+static int read_perf(const char *path, struct pp_notes *p, json_t **perf,
+		     struct pp_err *err)
+{
+	char *buf;
+	size_t len;
+	const char *name = pp_io_name(path);
+	int rc;
+
+	*perf = NULL;
+	if (pp_read_all(path, &buf, &len, err) < 0)
+		return -1;
+	if (pp_notes_is_midi(buf, len)) {
+		rc = pp_midi_parse(buf, len, name, p, err);
+		if (rc == 0)
+			*perf = pp_notes_to_json(p);
+	} else {
+		rc = pp_doc_parse(buf, len, name, notes1, perf, err);
+		if (rc == 0)
+			rc = pp_notes_from_json(*perf, name, p, err);
+	}
+	free(buf);
+	if (rc < 0 && *perf) {
+		json_decref(*perf);
+		*perf = NULL;
+	}
+	if (rc == 0 && !*perf)
+		return pp_fail(err, "out of memory");
+	return rc;
+}
+
+/* Aligns against the score laid out one way. */
+static int try_layout(const char *score_path, int unfold, const struct pp_notes *p,
+		      struct pp_score **s, struct pp_alignment **a, struct pp_err *err)
+{
+	if (pp_score_read(score_path, unfold, s, err) < 0)
+		return -1;
+	if (pp_align(*s, p, a, err) < 0) {
+		pp_score_free(*s);
+		*s = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int pp_align_document(const char *score_path, const char *perf_path,
+		      enum pp_unfold unfold, json_t **doc, struct pp_err *err)
+{
+	struct pp_notes p;
+	struct pp_score *s = NULL, *s2 = NULL;
+	struct pp_alignment *a = NULL, *a2 = NULL;
+	json_t *perf, *metrics, *d;
+	double t0 = now();
+
+	*doc = NULL;
+	pp_notes_init(&p);
+	if (read_perf(perf_path, &p, &perf, err) < 0)
+		return -1;
+	if (try_layout(score_path, unfold == PP_UNFOLD_YES, &p, &s, &a, err) < 0)
+		goto fail;
+	if (unfold == PP_UNFOLD_AUTO && s->has_repeats) {
+		if (try_layout(score_path, 1, &p, &s2, &a2, err) < 0)
+			goto fail;
+		if (a2->cost < a->cost) {
+			pp_alignment_free(a);
+			pp_score_free(s);
+			a = a2;
+			s = s2;
+		} else {
+			pp_alignment_free(a2);
+			pp_score_free(s2);
+		}
+	}
+	d = pp_doc_new("alignment/1");
+	json_object_set_new(d, "score", pp_score_json(s));
+	metrics = json_object_get(perf, "performance_metrics");
+	metrics = json_is_object(metrics) ? json_incref(metrics) : json_object();
+	json_object_del(perf, "performance_metrics");
+	json_object_del(perf, "pp");
+	json_object_set_new(d, "performance", perf);
+	pp_alignment_json(a, d);
+	json_t *w = json_object();
+	pp_json_set_real(w, "wall_s", now() - t0);
+	json_object_set_new(metrics, "pp-align", w);
+	json_object_set_new(d, "performance_metrics", metrics);
+	pp_alignment_free(a);
+	pp_score_free(s);
+	pp_notes_free(&p);
+	*doc = d;
+	return 0;
+fail:
+	json_decref(perf);
+	pp_alignment_free(a);
+	pp_score_free(s);
+	pp_notes_free(&p);
+	return -1;
+}

@@ -1,0 +1,1223 @@
+/*
+ * score.c - the score model built from MusicXML (see score.h).
+ *
+ * Two steps. Reading walks every part's measures in document order and
+ * collects "raw" events (notes, rests, directions, attribute changes) with
+ * their written measure and their position inside it (q). Layout then
+ * decides the measures' order (written, or unfolded through repeats and
+ * voltas) and onsets, copies the events into playing order, merges ties,
+ * drops overlapped duplicates, sorts the notes and fills the derived
+ * members (beat, following rest).
+ */
+#include "score.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "envelope.h"
+#include "io.h"
+#include "musicxml.h"
+
+#define EPS 1e-6
+
+const char *const pp_score_notation_names[PP_N_COUNT] = {
+	"staccato", "staccatissimo", "tenuto", "accent", "strong_accent",
+	"fermata", "trill", "mordent", "turn", "arpeggiate", "cue", "slash",
+};
+
+/* A growable array: P points to N elements, CAP allocated. */
+#define PUSH(p, n, cap, err) \
+	((__typeof__(p))push((void **)&(p), &(n), &(cap), sizeof(*(p)), err))
+
+/* Appends one zeroed element to the array *P of *N (capacity *CAP);
+ * returns it, or NULL (out of memory, message in ERR). */
+static void *push(void **p, int *n, int *cap, size_t elem, struct pp_err *err)
+{
+	if (*n >= *cap) {
+		int ncap = *cap ? *cap * 2 : 64;
+		void *q = realloc(*p, (size_t)ncap * elem);
+		if (!q) {
+			pp_fail(err, "out of memory");
+			return NULL;
+		}
+		memset((char *)q + (size_t)*cap * elem, 0, (size_t)(ncap - *cap) * elem);
+		*p = q;
+		*cap = ncap;
+	}
+	return (char *)*p + (size_t)(*n)++ * elem;
+}
+
+struct raw_note {
+	struct pp_score_note n; /* onset holds the position in the measure */
+	int wm;                 /* written measure */
+	int tie_start, tie_stop;
+	int xml_chord;
+};
+
+struct raw_rest { int part, voice, wm; double pos, dur; int fermata; };
+struct raw_dir { struct pp_score_direction d; int wm; };
+struct raw_tempo { struct pp_score_tempo t; int wm; };
+struct raw_time { struct pp_score_time t; int wm; };
+struct raw_key { struct pp_score_key k; int wm; };
+
+struct wmeasure {
+	char number[16];
+	int implicit, fwd, bwd, times;
+	char ending[16];
+	double length;          /* max position reached, q */
+	int numerator, denominator; /* in force */
+};
+
+struct reader {
+	const char *name;
+	struct pp_err *err;
+	struct raw_note *notes; int nn, cn;
+	struct raw_rest *rests; int nr, cr;
+	struct raw_dir *dirs; int nd, cd;
+	struct raw_tempo *tempos; int nt, ct;
+	struct raw_time *times; int nti, cti;
+	struct raw_key *keys; int nk, ck;
+	struct wmeasure *wms; int nwm, cwm;
+	/* cursor state of the part being read */
+	int part, divisions, num, den;
+	double pos, last_pos; /* q within the measure */
+	int *grace_pending; int ngp, cgp; /* raw note indices awaiting a main note */
+};
+
+static int is(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+static int line_of(xmlNodePtr n)
+{
+	return (int)xmlGetLineNo(n);
+}
+
+static int child_int(xmlNodePtr n, const char *name, int dflt)
+{
+	char buf[64];
+	xmlNodePtr c = pp_xml_child(n, name);
+
+	if (!c)
+		return dflt;
+	pp_xml_text(c, buf, sizeof(buf));
+	return buf[0] ? (int)lround(strtod(buf, NULL)) : dflt;
+}
+
+static double child_num(xmlNodePtr n, const char *name, double dflt)
+{
+	char buf[64];
+	xmlNodePtr c = pp_xml_child(n, name);
+
+	if (!c)
+		return dflt;
+	pp_xml_text(c, buf, sizeof(buf));
+	return buf[0] ? strtod(buf, NULL) : dflt;
+}
+
+static void prop(xmlNodePtr n, const char *name, char *out, size_t cap)
+{
+	xmlChar *p = xmlGetProp(n, (const xmlChar *)name);
+
+	snprintf(out, cap, "%s", p ? (const char *)p : "");
+	if (p)
+		xmlFree(p);
+}
+
+static int bpm_of(int num)
+{
+	switch (num) {
+	case 6: return 2;
+	case 9: return 3;
+	case 12: return 4;
+	case 18: return 3;
+	case 24: return 4;
+	default: return num > 0 ? num : 4;
+	}
+}
+
+/* ---- reading ---- */
+
+static unsigned mark_bits(const char *t)
+{
+	if (!strcmp(t, "start") || !strcmp(t, "begin") || !strcmp(t, "forward hook"))
+		return PP_MARK_START;
+	if (!strcmp(t, "continue"))
+		return PP_MARK_CONTINUE;
+	if (!strcmp(t, "stop") || !strcmp(t, "end") || !strcmp(t, "backward hook"))
+		return PP_MARK_STOP;
+	return 0;
+}
+
+static void read_notations(xmlNodePtr nots, struct raw_note *r)
+{
+	char t[32];
+
+	for (xmlNodePtr c = nots->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(c, "tied")) {
+			prop(c, "type", t, sizeof(t));
+			r->tie_start |= !strcmp(t, "start") || !strcmp(t, "continue");
+			r->tie_stop |= !strcmp(t, "stop") || !strcmp(t, "continue");
+		} else if (is(c, "slur")) {
+			prop(c, "type", t, sizeof(t));
+			r->n.slur |= mark_bits(t);
+		} else if (is(c, "fermata")) {
+			r->n.notations |= PP_N_FERMATA;
+		} else if (is(c, "arpeggiate")) {
+			r->n.notations |= PP_N_ARPEGGIATE;
+		} else if (is(c, "articulations") || is(c, "ornaments")) {
+			for (xmlNodePtr a = c->children; a; a = a->next) {
+				if (a->type != XML_ELEMENT_NODE)
+					continue;
+				const char *an = (const char *)a->name;
+				if (!strcmp(an, "staccato")) r->n.notations |= PP_N_STACCATO;
+				else if (!strcmp(an, "staccatissimo") || !strcmp(an, "spiccato"))
+					r->n.notations |= PP_N_STACCATISSIMO;
+				else if (!strcmp(an, "tenuto")) r->n.notations |= PP_N_TENUTO;
+				else if (!strcmp(an, "detached-legato"))
+					r->n.notations |= PP_N_TENUTO | PP_N_STACCATO;
+				else if (!strcmp(an, "accent")) r->n.notations |= PP_N_ACCENT;
+				else if (!strcmp(an, "strong-accent")) r->n.notations |= PP_N_STRONG_ACCENT;
+				else if (!strcmp(an, "trill-mark")) r->n.notations |= PP_N_TRILL;
+				else if (!strcmp(an, "wavy-line")) {
+					prop(a, "type", t, sizeof(t));
+					if (!strcmp(t, "start"))
+						r->n.notations |= PP_N_TRILL;
+				} else if (strstr(an, "mordent") || !strcmp(an, "shake"))
+					r->n.notations |= PP_N_MORDENT;
+				else if (strstr(an, "turn")) r->n.notations |= PP_N_TURN;
+			}
+		}
+	}
+}
+
+static int step_value(char s)
+{
+	static const int v[7] = { 9, 11, 0, 2, 4, 5, 7 }; /* A..G */
+
+	return s >= 'A' && s <= 'G' ? v[s - 'A'] : -1;
+}
+
+/* Gives the pending grace notes of (part, voice) their order, counting back
+ * from MAIN (a raw note index, or -1 when none follows). */
+static void close_graces(struct reader *rd, int voice, int main)
+{
+	int k = 0, count = 0;
+
+	for (int i = rd->ngp - 1; i >= 0; i--) {
+		struct raw_note *g = &rd->notes[rd->grace_pending[i]];
+		if (g->n.voice != voice)
+			continue;
+		if (!g->xml_chord)
+			count++;
+	}
+	if (!count)
+		return;
+	if (main >= 0)
+		rd->notes[main].n.preceded_by_grace = 1;
+	/* walk forward: the first chain member gets -count */
+	k = -count - 1;
+	int w = 0;
+	for (int i = 0; i < rd->ngp; i++) {
+		struct raw_note *g = &rd->notes[rd->grace_pending[i]];
+		if (g->n.voice != voice) {
+			rd->grace_pending[w++] = rd->grace_pending[i];
+			continue;
+		}
+		if (!g->xml_chord)
+			k++;
+		g->n.grace = k < 0 ? k : -1;
+		if (main >= 0)
+			g->n.onset = rd->notes[main].n.onset;
+	}
+	rd->ngp = w;
+}
+
+static int read_pitch(struct reader *rd, xmlNodePtr note, xmlNodePtr pitch,
+		      struct raw_note *r)
+{
+	char s[16];
+	xmlNodePtr st = pp_xml_child(pitch, "step");
+
+	pp_xml_text(st, s, sizeof(s));
+	r->n.step = (char)toupper((unsigned char)s[0]);
+	if (!st || step_value(r->n.step) < 0 || s[1])
+		return pp_fail(rd->err, "'%s': line %d: bad <step> '%s'", rd->name,
+			       line_of(note), s);
+	r->n.alter = (int)lround(child_num(pitch, "alter", 0));
+	r->n.octave = child_int(pitch, "octave", -100);
+	if (r->n.octave < 0 || r->n.octave > 9 || r->n.alter < -3 || r->n.alter > 3)
+		return pp_fail(rd->err, "'%s': line %d: bad pitch (octave or alter)",
+			       rd->name, line_of(note));
+	r->n.pitch = (r->n.octave + 1) * 12 + step_value(r->n.step) + r->n.alter;
+	if (r->n.pitch < 0 || r->n.pitch > 127)
+		return pp_fail(rd->err, "'%s': line %d: pitch out of MIDI range",
+			       rd->name, line_of(note));
+	return 0;
+}
+
+static int read_note(struct reader *rd, xmlNodePtr note, int wm)
+{
+	struct raw_note r;
+	xmlNodePtr pitch = pp_xml_child(note, "pitch");
+	xmlNodePtr grace = pp_xml_child(note, "grace");
+	xmlNodePtr dur = pp_xml_child(note, "duration");
+	double d = 0;
+	char t[32];
+
+	memset(&r, 0, sizeof(r));
+	r.xml_chord = pp_xml_child(note, "chord") != NULL;
+	r.n.voice = child_int(note, "voice", 1);
+	r.n.staff = child_int(note, "staff", 1);
+	if (r.n.voice < 1)
+		r.n.voice = 1;
+	if (r.n.staff < 1)
+		r.n.staff = 1;
+	r.n.part = rd->part;
+	r.wm = wm;
+	if (!grace) {
+		if (!dur)
+			return pp_fail(rd->err, "'%s': line %d: <note> without <duration>",
+				       rd->name, line_of(note));
+		d = child_num(note, "duration", -1) / rd->divisions;
+		if (!(d >= 0) || d > 1e4)
+			return pp_fail(rd->err, "'%s': line %d: bad <duration>", rd->name,
+				       line_of(note));
+	}
+	double start = r.xml_chord ? rd->last_pos : rd->pos;
+	if (!r.xml_chord) {
+		rd->last_pos = rd->pos;
+		rd->pos += d;
+	}
+	if (pp_xml_child(note, "rest") || !pitch) {
+		if (pp_xml_child(note, "rest") && !r.xml_chord) {
+			struct raw_rest *x = PUSH(rd->rests, rd->nr, rd->cr, rd->err);
+			xmlNodePtr nots = pp_xml_child(note, "notations");
+			if (!x)
+				return -1;
+			*x = (struct raw_rest){ rd->part, r.n.voice, wm, start, d,
+						nots && pp_xml_child(nots, "fermata") };
+		}
+		return 0; /* rests, unpitched notes */
+	}
+	if (read_pitch(rd, note, pitch, &r) < 0)
+		return -1;
+	r.n.onset = start;
+	r.n.duration = d;
+	prop(note, "id", r.n.xml_id, sizeof(r.n.xml_id));
+	for (xmlNodePtr c = note->children; c; c = c->next) {
+		if (is(c, "tie")) {
+			prop(c, "type", t, sizeof(t));
+			r.tie_start |= !strcmp(t, "start");
+			r.tie_stop |= !strcmp(t, "stop");
+		} else if (is(c, "beam")) {
+			prop(c, "number", t, sizeof(t));
+			if (!t[0] || !strcmp(t, "1")) {
+				pp_xml_text(c, t, sizeof(t));
+				r.n.beam |= mark_bits(t);
+			}
+		} else if (is(c, "notations")) {
+			read_notations(c, &r);
+		} else if (is(c, "cue")) {
+			r.n.notations |= PP_N_CUE;
+		}
+	}
+	if (grace) {
+		prop(grace, "slash", t, sizeof(t));
+		if (!strcmp(t, "yes"))
+			r.n.notations |= PP_N_SLASH;
+	}
+	struct raw_note *x = PUSH(rd->notes, rd->nn, rd->cn, rd->err);
+	if (!x)
+		return -1;
+	*x = r;
+	int idx = rd->nn - 1;
+	if (grace) {
+		int *g = PUSH(rd->grace_pending, rd->ngp, rd->cgp, rd->err);
+		if (!g)
+			return -1;
+		*g = idx;
+	} else if (!r.xml_chord) {
+		close_graces(rd, r.n.voice, idx);
+	}
+	return 0;
+}
+
+static int is_tempo_word(const char *s)
+{
+	static const char *const w[] = {
+		"grave", "largo", "lento", "adagio", "larghetto", "andant", "moderato",
+		"allegr", "vivace", "vivo", "presto", "prestissimo", "tempo", "rit",
+		"rall", "accel", "meno mosso", "piu mosso", "più mosso", "rubato",
+		"stringendo", "allargando", "calando", "slentando", "smorzando",
+		"a tempo", "l'istesso", "maestoso", "marcia", "tempo di", NULL,
+	};
+
+	while (*s && !isalpha((unsigned char)*s))
+		s++;
+	for (int i = 0; w[i]; i++)
+		if (!strncasecmp(s, w[i], strlen(w[i])))
+			return 1;
+	return 0;
+}
+
+static double beat_unit_q(const char *u)
+{
+	static const struct { const char *n; double q; } t[] = {
+		{ "breve", 8 }, { "whole", 4 }, { "half", 2 }, { "quarter", 1 },
+		{ "eighth", 0.5 }, { "16th", 0.25 }, { "32nd", 0.125 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(u, t[i].n))
+			return t[i].q;
+	return 1;
+}
+
+static int add_dir(struct reader *rd, int wm, int staff, enum pp_direction_kind k,
+		   const char *text)
+{
+	struct raw_dir *d = PUSH(rd->dirs, rd->nd, rd->cd, rd->err);
+
+	if (!d)
+		return -1;
+	d->wm = wm;
+	d->d.onset = rd->pos;
+	d->d.staff = staff;
+	d->d.kind = k;
+	snprintf(d->d.text, sizeof(d->d.text), "%s", text);
+	return 0;
+}
+
+static int add_tempo(struct reader *rd, int wm, double qpm, const char *text)
+{
+	struct raw_tempo *t = PUSH(rd->tempos, rd->nt, rd->ct, rd->err);
+
+	if (!t)
+		return -1;
+	t->wm = wm;
+	t->t.onset = rd->pos;
+	t->t.qpm = qpm;
+	snprintf(t->t.text, sizeof(t->t.text), "%s", text);
+	return 0;
+}
+
+static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int staff,
+			       char *words, size_t wcap, double *metro)
+{
+	char t[64];
+
+	for (xmlNodePtr c = dt->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(c, "dynamics")) {
+			for (xmlNodePtr x = c->children; x; x = x->next) {
+				if (x->type != XML_ELEMENT_NODE)
+					continue;
+				if (is(x, "other-dynamics"))
+					pp_xml_text(x, t, sizeof(t));
+				else
+					snprintf(t, sizeof(t), "%s", (const char *)x->name);
+				if (add_dir(rd, wm, staff, PP_DIR_DYNAMIC, t) < 0)
+					return -1;
+			}
+		} else if (is(c, "wedge")) {
+			prop(c, "type", t, sizeof(t));
+			if (strcmp(t, "continue") &&
+			    add_dir(rd, wm, staff, PP_DIR_WEDGE, t) < 0)
+				return -1;
+		} else if (is(c, "words")) {
+			size_t l = strlen(words);
+			pp_xml_text(c, t, sizeof(t));
+			if (t[0])
+				snprintf(words + l, wcap - l, "%s%s", l ? " " : "", t);
+		} else if (is(c, "pedal")) {
+			prop(c, "type", t, sizeof(t));
+			if (!strcmp(t, "start") || !strcmp(t, "stop") || !strcmp(t, "change")) {
+				if (add_dir(rd, wm, staff, PP_DIR_PEDAL, t) < 0)
+					return -1;
+			}
+		} else if (is(c, "metronome")) {
+			xmlNodePtr bu = pp_xml_child(c, "beat-unit");
+			double pm = child_num(c, "per-minute", 0);
+			if (bu && pm > 0) {
+				pp_xml_text(bu, t, sizeof(t));
+				double q = beat_unit_q(t);
+				if (pp_xml_child(c, "beat-unit-dot"))
+					q *= 1.5;
+				*metro = pm * q;
+			}
+		}
+	}
+	return 0;
+}
+
+static int read_direction(struct reader *rd, xmlNodePtr dir, int wm)
+{
+	char words[64] = "", t[64];
+	double metro = 0, qpm = 0;
+	int staff = child_int(dir, "staff", 1);
+	xmlNodePtr snd = pp_xml_child(dir, "sound");
+
+	for (xmlNodePtr c = dir->children; c; c = c->next)
+		if (is(c, "direction-type") &&
+		    read_direction_type(rd, c, wm, staff, words, sizeof(words), &metro) < 0)
+			return -1;
+	if (snd) {
+		prop(snd, "tempo", t, sizeof(t));
+		if (t[0])
+			qpm = strtod(t, NULL);
+	}
+	if (metro > 0)
+		qpm = metro;
+	if (words[0] && add_dir(rd, wm, staff, PP_DIR_WORDS, words) < 0)
+		return -1;
+	if ((qpm > 0 && qpm < 1000) || (words[0] && is_tempo_word(words)))
+		return add_tempo(rd, wm, qpm > 0 && qpm < 1000 ? qpm : 0, words);
+	return 0;
+}
+
+static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
+{
+	char t[32];
+
+	for (xmlNodePtr c = at->children; c; c = c->next) {
+		if (is(c, "divisions")) {
+			int dv = child_int(at, "divisions", 0);
+			if (dv <= 0)
+				return pp_fail(rd->err, "'%s': line %d: bad <divisions>",
+					       rd->name, line_of(c));
+			rd->divisions = dv;
+		} else if (is(c, "time") && rd->part == 0) {
+			xmlNodePtr b = pp_xml_child(c, "beats");
+			int num = 0, den = child_int(c, "beat-type", 4);
+			if (b) {
+				pp_xml_text(b, t, sizeof(t));
+				for (char *s = t; *s;) { /* "3+2" */
+					num += (int)strtol(s, &s, 10);
+					while (*s && !isdigit((unsigned char)*s))
+						s++;
+				}
+			}
+			if (num <= 0 || num > 64 || den <= 0 || den > 64)
+				continue; /* senza misura and the like: keep the old one */
+			rd->num = num;
+			rd->den = den;
+			struct raw_time *x = PUSH(rd->times, rd->nti, rd->cti, rd->err);
+			if (!x)
+				return -1;
+			*x = (struct raw_time){ { rd->pos, num, den }, wm };
+		} else if (is(c, "key") && rd->part == 0) {
+			struct raw_key *x = PUSH(rd->keys, rd->nk, rd->ck, rd->err);
+			if (!x)
+				return -1;
+			x->wm = wm;
+			x->k.onset = rd->pos;
+			x->k.fifths = child_int(c, "fifths", 0);
+			xmlNodePtr m = pp_xml_child(c, "mode");
+			if (m)
+				pp_xml_text(m, x->k.mode, sizeof(x->k.mode));
+			else
+				snprintf(x->k.mode, sizeof(x->k.mode), "major");
+		}
+	}
+	return 0;
+}
+
+static void read_barline(struct reader *rd, xmlNodePtr bl, struct wmeasure *m)
+{
+	char t[32];
+	xmlNodePtr rep = pp_xml_child(bl, "repeat"), end = pp_xml_child(bl, "ending");
+
+	(void)rd;
+	if (rep) {
+		prop(rep, "direction", t, sizeof(t));
+		if (!strcmp(t, "forward"))
+			m->fwd = 1;
+		else if (!strcmp(t, "backward")) {
+			m->bwd = 1;
+			prop(rep, "times", t, sizeof(t));
+			m->times = t[0] ? atoi(t) : 2;
+			if (m->times < 2 || m->times > 16)
+				m->times = 2;
+		}
+	}
+	if (end) {
+		prop(end, "type", t, sizeof(t));
+		if (!strcmp(t, "start"))
+			prop(end, "number", m->ending, sizeof(m->ending));
+	}
+}
+
+static int read_measure(struct reader *rd, xmlNodePtr meas, int wm)
+{
+	struct wmeasure *m;
+	char t[16];
+
+	if (rd->part == 0) {
+		if (!PUSH(rd->wms, rd->nwm, rd->cwm, rd->err))
+			return -1;
+		m = &rd->wms[wm];
+		prop(meas, "number", m->number, sizeof(m->number));
+		prop(meas, "implicit", t, sizeof(t));
+		m->implicit = !strcmp(t, "yes");
+	} else if (wm >= rd->nwm) {
+		return 0; /* a part longer than the first: ignore the surplus */
+	}
+	m = &rd->wms[wm];
+	rd->pos = rd->last_pos = 0;
+	for (xmlNodePtr c = meas->children; c; c = c->next) {
+		int rc = 0;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(c, "note"))
+			rc = read_note(rd, c, wm);
+		else if (is(c, "backup") || is(c, "forward")) {
+			double d = child_num(c, "duration", 0) / rd->divisions;
+			if (!(d >= 0) || d > 1e4)
+				return pp_fail(rd->err, "'%s': line %d: bad <duration>",
+					       rd->name, line_of(c));
+			rd->pos += is(c, "backup") ? -d : d;
+			if (rd->pos < 0)
+				rd->pos = 0;
+			rd->last_pos = rd->pos;
+		} else if (is(c, "attributes"))
+			rc = read_attributes(rd, c, wm);
+		else if (is(c, "direction"))
+			rc = read_direction(rd, c, wm);
+		else if (is(c, "barline"))
+			read_barline(rd, c, m);
+		if (rc < 0)
+			return -1;
+		if (rd->pos > m->length)
+			m->length = rd->pos;
+	}
+	if (rd->part == 0) {
+		m->numerator = rd->num;
+		m->denominator = rd->den;
+	}
+	return 0;
+}
+
+static int read_parts(struct reader *rd, xmlNodePtr root)
+{
+	for (xmlNodePtr p = root->children; p; p = p->next) {
+		int wm = 0;
+		if (!is(p, "part"))
+			continue;
+		rd->divisions = 1;
+		rd->num = 4;
+		rd->den = 4;
+		for (xmlNodePtr m = p->children; m; m = m->next) {
+			if (!is(m, "measure"))
+				continue;
+			if (read_measure(rd, m, wm++) < 0)
+				return -1;
+			/* grace notes with no main note after them in the measure */
+			while (rd->ngp)
+				close_graces(rd, rd->notes[rd->grace_pending[0]].n.voice, -1);
+		}
+		rd->part++;
+	}
+	if (rd->nwm == 0)
+		return pp_fail(rd->err, "'%s': the score has no measures", rd->name);
+	return 0;
+}
+
+/* ---- layout ---- */
+
+static int in_ending(const char *ending, int pass)
+{
+	const char *s = ending;
+
+	while (*s) {
+		if (isdigit((unsigned char)*s)) {
+			char *e;
+			long v = strtol(s, &e, 10);
+			if (v == pass)
+				return 1;
+			s = e;
+		} else {
+			s++;
+		}
+	}
+	return 0;
+}
+
+/* Playing order of the written measures. Returns the count (<= cap). */
+static int play_order(struct wmeasure *w, int n, int unfold, int *order, int cap)
+{
+	int k = 0, start = 0, pass = 1;
+	int *done = calloc((size_t)n, sizeof(int));
+	char cur_ending[16] = "";
+
+	if (!unfold || !done) {
+		free(done);
+		for (int i = 0; i < n && i < cap; i++)
+			order[k++] = i;
+		return k;
+	}
+	for (int i = 0; i < n && k < cap;) {
+		/* an ending lasts from its start to the next start or repeat end */
+		if (w[i].ending[0])
+			snprintf(cur_ending, sizeof(cur_ending), "%s", w[i].ending);
+		if (w[i].fwd && i != start) {
+			start = i;
+			pass = 1;
+		}
+		if (cur_ending[0] && !in_ending(cur_ending, pass)) {
+			if (w[i].bwd)
+				cur_ending[0] = '\0';
+			i++;
+			continue;
+		}
+		order[k++] = i;
+		if (w[i].bwd && done[i] < w[i].times - 1) {
+			done[i]++;
+			pass++;
+			cur_ending[0] = '\0';
+			i = start;
+			continue;
+		}
+		if (w[i].bwd) {
+			cur_ending[0] = '\0';
+			start = i + 1;
+			pass = 1;
+		}
+		i++;
+	}
+	free(done);
+	return k;
+}
+
+static double nominal_len(int num, int den)
+{
+	return num * 4.0 / den;
+}
+
+static int layout_measures(struct reader *rd, struct pp_score *s, int unfold,
+			   int **order_out)
+{
+	int cap = rd->nwm * 4 + 16;
+	int *order = malloc((size_t)cap * sizeof(int));
+	double q = 0;
+
+	if (!order)
+		return pp_fail(rd->err, "out of memory");
+	s->n_measures = play_order(rd->wms, rd->nwm, unfold, order, cap);
+	s->measures = calloc((size_t)s->n_measures, sizeof(*s->measures));
+	if (!s->measures) {
+		free(order);
+		return pp_fail(rd->err, "out of memory");
+	}
+	for (int k = 0; k < s->n_measures; k++) {
+		struct wmeasure *w = &rd->wms[order[k]];
+		struct pp_score_measure *m = &s->measures[k];
+		double nom = nominal_len(w->numerator, w->denominator);
+		m->index = k;
+		snprintf(m->number, sizeof(m->number), "%s", w->number);
+		m->onset = q;
+		m->length = w->length > EPS ? w->length : nom;
+		m->numerator = w->numerator;
+		m->denominator = w->denominator;
+		m->implicit = w->implicit || (order[k] == 0 && m->length < nom - EPS);
+		m->repeat_forward = w->fwd;
+		m->repeat_backward = w->bwd;
+		m->repeat_times = w->bwd ? w->times : 0;
+		snprintf(m->ending, sizeof(m->ending), "%s", w->ending);
+		m->source = order[k];
+		q += m->length;
+	}
+	*order_out = order;
+	return 0;
+}
+
+static int build_beats(struct pp_score *s, struct pp_err *err)
+{
+	int cap = 0;
+
+	for (int k = 0; k < s->n_measures; k++) {
+		struct pp_score_measure *m = &s->measures[k];
+		double nom = nominal_len(m->numerator, m->denominator);
+		double bl = nom / bpm_of(m->numerator), end = m->onset + m->length;
+		double first = m->onset;
+		if (k == 0 && m->implicit && m->length < nom - EPS) {
+			first = end - floor(m->length / bl + EPS) * bl;
+			if (first > m->onset + EPS && !PUSH(s->beats, s->n_beats, cap, err))
+				return -1;
+			if (first > m->onset + EPS)
+				s->beats[s->n_beats - 1] = m->onset;
+		}
+		for (double b = first; b < end - EPS; b += bl) {
+			double *x = PUSH(s->beats, s->n_beats, cap, err);
+			if (!x)
+				return -1;
+			*x = b;
+		}
+	}
+	return 0;
+}
+
+int pp_score_beat_at(const struct pp_score *s, double q)
+{
+	int lo = 0, hi = s->n_beats - 1;
+
+	if (s->n_beats == 0 || q < s->beats[0] + EPS)
+		return 0;
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		if (s->beats[mid] <= q + EPS)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+int pp_score_measure_at(const struct pp_score *s, double q)
+{
+	int lo = 0, hi = s->n_measures - 1;
+
+	if (s->n_measures == 0)
+		return 0;
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		if (s->measures[mid].onset <= q + EPS)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+static int cmp_note(const void *a, const void *b)
+{
+	const struct pp_score_note *x = a, *y = b;
+
+	if (fabs(x->onset - y->onset) > EPS)
+		return x->onset < y->onset ? -1 : 1;
+	if (x->grace != y->grace) {
+		/* grace notes (-2 before -1) before main notes (0) */
+		int gx = x->grace ? x->grace : 1, gy = y->grace ? y->grace : 1;
+		return gx < gy ? -1 : 1;
+	}
+	if (x->pitch != y->pitch)
+		return x->pitch > y->pitch ? -1 : 1;
+	if (x->part != y->part)
+		return x->part - y->part;
+	return x->voice - y->voice;
+}
+
+struct lnote { struct pp_score_note n; int tie_start, tie_stop, dead; };
+
+static int cmp_lnote(const void *a, const void *b)
+{
+	return cmp_note(&((const struct lnote *)a)->n, &((const struct lnote *)b)->n);
+}
+
+/* Merges each tie-stop note into the open note of the same part and pitch
+ * that ends where it starts. */
+static void merge_ties(struct lnote *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!v[i].tie_stop || v[i].n.grace)
+			continue;
+		for (int j = i - 1; j >= 0; j--) {
+			struct lnote *o = &v[j];
+			if (o->dead || !o->tie_start || o->n.pitch != v[i].n.pitch ||
+			    o->n.part != v[i].n.part)
+				continue;
+			if (fabs(o->n.onset + o->n.duration - v[i].n.onset) > 1e-3)
+				continue;
+			o->n.duration += v[i].n.duration;
+			o->n.notations |= v[i].n.notations &
+					  ~(PP_N_TRILL | PP_N_MORDENT | PP_N_TURN | PP_N_ARPEGGIATE);
+			o->n.slur |= v[i].n.slur & PP_MARK_STOP;
+			o->tie_start = v[i].tie_start;
+			v[i].dead = 1;
+			break;
+		}
+	}
+}
+
+static void drop_overlaps(struct lnote *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (v[i].dead)
+			continue;
+		for (int j = i + 1; j < n && fabs(v[j].n.onset - v[i].n.onset) < EPS; j++) {
+			if (v[j].dead || v[j].n.pitch != v[i].n.pitch ||
+			    v[j].n.grace != v[i].n.grace || v[j].n.part != v[i].n.part)
+				continue;
+			struct lnote *keep = &v[i], *drop = &v[j];
+			if (v[j].n.duration > v[i].n.duration) {
+				keep = &v[j];
+				drop = &v[i];
+			}
+			keep->n.overlapped = 1;
+			keep->n.notations |= drop->n.notations;
+			drop->dead = 1;
+			if (drop == &v[i])
+				break;
+		}
+	}
+}
+
+/* following_rest: rests of the same part and voice chained from its end. */
+static void fill_rests(struct pp_score *s, struct raw_rest *r, int nr)
+{
+	for (int i = 0; i < s->n_notes; i++) {
+		struct pp_score_note *n = &s->notes[i];
+		double end = n->onset + n->duration;
+		int found = 1;
+		if (n->grace)
+			continue;
+		while (found) {
+			found = 0;
+			for (int j = 0; j < nr; j++) {
+				if (r[j].part != n->part || r[j].voice != n->voice ||
+				    fabs(r[j].pos - end) > 1e-4 || r[j].dur <= EPS)
+					continue;
+				n->following_rest += r[j].dur;
+				n->followed_by_fermata_rest |= r[j].fermata;
+				end += r[j].dur;
+				found = 1;
+				break;
+			}
+		}
+	}
+}
+
+static int layout_events(struct reader *rd, struct pp_score *s, const int *order,
+			 struct pp_err *err)
+{
+	int nl = 0, cl = 0, nr = 0, cr = 0, ct = 0, ck = 0, cd = 0, cte = 0;
+	struct lnote *v = NULL;
+	struct raw_rest *rests = NULL;
+	int rc = -1;
+
+	for (int k = 0; k < s->n_measures; k++) {
+		int w = order[k];
+		double off = s->measures[k].onset;
+		for (int i = 0; i < rd->nn; i++) {
+			if (rd->notes[i].wm != w)
+				continue;
+			struct lnote *x = PUSH(v, nl, cl, err);
+			if (!x)
+				goto out;
+			x->n = rd->notes[i].n;
+			x->n.onset += off;
+			x->n.chord = rd->notes[i].xml_chord;
+			x->tie_start = rd->notes[i].tie_start;
+			x->tie_stop = rd->notes[i].tie_stop;
+		}
+		for (int i = 0; i < rd->nr; i++) {
+			if (rd->rests[i].wm != w)
+				continue;
+			struct raw_rest *x = PUSH(rests, nr, cr, err);
+			if (!x)
+				goto out;
+			*x = rd->rests[i];
+			x->pos += off;
+		}
+		for (int i = 0; i < rd->nti; i++) {
+			struct pp_score_time *x;
+			if (rd->times[i].wm == w && (x = PUSH(s->times, s->n_times, ct, err)))
+				*x = rd->times[i].t, x->onset += off;
+			else if (rd->times[i].wm == w)
+				goto out;
+		}
+		for (int i = 0; i < rd->nk; i++) {
+			struct pp_score_key *x;
+			if (rd->keys[i].wm == w && (x = PUSH(s->keys, s->n_keys, ck, err)))
+				*x = rd->keys[i].k, x->onset += off;
+			else if (rd->keys[i].wm == w)
+				goto out;
+		}
+		for (int i = 0; i < rd->nt; i++) {
+			struct pp_score_tempo *x;
+			if (rd->tempos[i].wm == w && (x = PUSH(s->tempos, s->n_tempos, cte, err)))
+				*x = rd->tempos[i].t, x->onset += off;
+			else if (rd->tempos[i].wm == w)
+				goto out;
+		}
+		for (int i = 0; i < rd->nd; i++) {
+			struct pp_score_direction *x;
+			if (rd->dirs[i].wm == w &&
+			    (x = PUSH(s->directions, s->n_directions, cd, err)))
+				*x = rd->dirs[i].d, x->onset += off;
+			else if (rd->dirs[i].wm == w)
+				goto out;
+		}
+	}
+	/* ties are merged in written order within a voice: sort first */
+	qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
+	merge_ties(v, nl);
+	drop_overlaps(v, nl);
+	s->notes = calloc((size_t)nl + 1, sizeof(*s->notes));
+	if (!s->notes) {
+		pp_fail(err, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < nl; i++)
+		if (!v[i].dead)
+			s->notes[s->n_notes++] = v[i].n;
+	for (int i = 0; i < s->n_notes; i++) {
+		struct pp_score_note *n = &s->notes[i];
+		n->chord = 0;
+		for (int j = i - 1; j >= 0 && fabs(s->notes[j].onset - n->onset) < EPS; j--)
+			if (s->notes[j].part == n->part && s->notes[j].voice == n->voice &&
+			    s->notes[j].grace == n->grace)
+				n->chord = 1;
+		n->measure = pp_score_measure_at(s, n->onset);
+		n->beat = pp_score_beat_at(s, n->onset);
+		n->tie_open = 0;
+	}
+	fill_rests(s, rests, nr);
+	rc = 0;
+out:
+	free(v);
+	free(rests);
+	return rc;
+}
+
+static void read_identity(xmlNodePtr root, struct pp_score *s)
+{
+	char buf[512] = "", t[32];
+	xmlNodePtr work = pp_xml_child(root, "work"), id = pp_xml_child(root, "identification");
+
+	if (work && pp_xml_child(work, "work-title"))
+		pp_xml_text(pp_xml_child(work, "work-title"), buf, sizeof(buf));
+	if (!buf[0] && pp_xml_child(root, "movement-title"))
+		pp_xml_text(pp_xml_child(root, "movement-title"), buf, sizeof(buf));
+	s->title = strdup(buf);
+	buf[0] = '\0';
+	for (xmlNodePtr c = id ? id->children : NULL; c; c = c->next) {
+		if (!is(c, "creator"))
+			continue;
+		prop(c, "type", t, sizeof(t));
+		if (!strcmp(t, "composer")) {
+			pp_xml_text(c, buf, sizeof(buf));
+			break;
+		}
+	}
+	s->composer = strdup(buf);
+}
+
+static void reader_free(struct reader *rd)
+{
+	free(rd->notes);
+	free(rd->rests);
+	free(rd->dirs);
+	free(rd->tempos);
+	free(rd->times);
+	free(rd->keys);
+	free(rd->wms);
+	free(rd->grace_pending);
+}
+
+int pp_score_build(xmlDocPtr doc, const char *name, int unfold,
+		   struct pp_score **out, struct pp_err *err)
+{
+	struct reader rd;
+	struct pp_score *s = calloc(1, sizeof(*s));
+	int *order = NULL;
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+
+	*out = NULL;
+	memset(&rd, 0, sizeof(rd));
+	rd.name = name;
+	rd.err = err;
+	if (!s)
+		return pp_fail(err, "out of memory");
+	s->source = strdup(name);
+	read_identity(root, s);
+	if (read_parts(&rd, root) < 0)
+		goto fail;
+	for (int i = 0; i < rd.nwm; i++)
+		s->has_repeats |= rd.wms[i].bwd;
+	s->unfolded = unfold && s->has_repeats;
+	if (layout_measures(&rd, s, s->unfolded, &order) < 0 || build_beats(s, err) < 0 ||
+	    layout_events(&rd, s, order, err) < 0)
+		goto fail;
+	if (!s->source || !s->title || !s->composer) {
+		pp_fail(err, "out of memory");
+		goto fail;
+	}
+	free(order);
+	reader_free(&rd);
+	*out = s;
+	return 0;
+fail:
+	if (strncmp(err->msg, "'", 1))
+		pp_fail_wrap(err, "'%s'", name);
+	free(order);
+	reader_free(&rd);
+	pp_score_free(s);
+	return -1;
+}
+
+int pp_score_read(const char *path, int unfold, struct pp_score **score,
+		  struct pp_err *err)
+{
+	xmlDocPtr doc;
+	int rc;
+
+	*score = NULL;
+	if (pp_musicxml_read(path, &doc, err) < 0)
+		return -1;
+	rc = pp_score_build(doc, pp_io_name(path), unfold, score, err);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+void pp_score_free(struct pp_score *s)
+{
+	if (!s)
+		return;
+	free(s->source);
+	free(s->title);
+	free(s->composer);
+	free(s->measures);
+	free(s->beats);
+	free(s->times);
+	free(s->keys);
+	free(s->tempos);
+	free(s->directions);
+	free(s->notes);
+	free(s);
+}
+
+/* ---- JSON ---- */
+
+static json_t *marks_json(unsigned bits)
+{
+	static const char *const names[] = { "start", "continue", "stop" };
+	json_t *a = json_array();
+
+	for (int i = 0; i < 3; i++)
+		if (bits & (1u << i))
+			json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+static json_t *note_json(const struct pp_score_note *n, int id)
+{
+	json_t *o = json_object(), *nots = json_array();
+	char step[2] = { n->step, 0 };
+
+	for (int i = 0; i < PP_N_COUNT; i++)
+		if (n->notations & (1u << i))
+			json_array_append_new(nots, json_string(pp_score_notation_names[i]));
+	json_object_set_new(o, "id", json_integer(id));
+	json_object_set_new(o, "part", json_integer(n->part));
+	json_object_set_new(o, "staff", json_integer(n->staff));
+	json_object_set_new(o, "voice", json_integer(n->voice));
+	json_object_set_new(o, "measure", json_integer(n->measure));
+	pp_json_set_real(o, "onset", n->onset);
+	pp_json_set_real(o, "duration", n->duration);
+	json_object_set_new(o, "beat", json_integer(n->beat));
+	json_object_set_new(o, "pitch", json_integer(n->pitch));
+	json_object_set_new(o, "step", json_string(step));
+	json_object_set_new(o, "alter", json_integer(n->alter));
+	json_object_set_new(o, "octave", json_integer(n->octave));
+	json_object_set_new(o, "grace", json_integer(n->grace));
+	json_object_set_new(o, "preceded_by_grace", json_boolean(n->preceded_by_grace));
+	json_object_set_new(o, "chord", json_boolean(n->chord));
+	pp_json_set_real(o, "following_rest", n->following_rest);
+	json_object_set_new(o, "followed_by_fermata_rest",
+			    json_boolean(n->followed_by_fermata_rest));
+	json_object_set_new(o, "slur", marks_json(n->slur));
+	json_object_set_new(o, "beam", marks_json(n->beam));
+	json_object_set_new(o, "notations", nots);
+	json_object_set_new(o, "overlapped", json_boolean(n->overlapped));
+	if (n->xml_id[0])
+		json_object_set_new(o, "xml_id", json_string(n->xml_id));
+	return o;
+}
+
+static const char *const dir_kinds[] = { "dynamic", "wedge", "words", "pedal" };
+
+json_t *pp_score_json(const struct pp_score *s)
+{
+	json_t *o = json_object(), *a;
+
+	json_object_set_new(o, "source", json_string(s->source));
+	json_object_set_new(o, "title", json_string(s->title));
+	json_object_set_new(o, "composer", json_string(s->composer));
+	json_object_set_new(o, "unfolded", json_boolean(s->unfolded));
+	a = json_array();
+	for (int i = 0; i < s->n_measures; i++) {
+		const struct pp_score_measure *m = &s->measures[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "index", json_integer(i));
+		json_object_set_new(x, "number", json_string(m->number));
+		pp_json_set_real(x, "onset", m->onset);
+		pp_json_set_real(x, "length", m->length);
+		json_object_set_new(x, "numerator", json_integer(m->numerator));
+		json_object_set_new(x, "denominator", json_integer(m->denominator));
+		json_object_set_new(x, "implicit", json_boolean(m->implicit));
+		if (m->repeat_forward)
+			json_object_set_new(x, "repeat_forward", json_true());
+		if (m->repeat_backward)
+			json_object_set_new(x, "repeat_backward", json_integer(m->repeat_times));
+		if (m->ending[0])
+			json_object_set_new(x, "ending", json_string(m->ending));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "measures", a);
+	a = json_array();
+	for (int i = 0; i < s->n_beats; i++)
+		json_array_append_new(a, json_real(s->beats[i]));
+	json_object_set_new(o, "beats", a);
+	a = json_array();
+	for (int i = 0; i < s->n_times; i++) {
+		json_t *x = json_object();
+		pp_json_set_real(x, "onset", s->times[i].onset);
+		json_object_set_new(x, "numerator", json_integer(s->times[i].numerator));
+		json_object_set_new(x, "denominator", json_integer(s->times[i].denominator));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "time_signatures", a);
+	a = json_array();
+	for (int i = 0; i < s->n_keys; i++) {
+		json_t *x = json_object();
+		pp_json_set_real(x, "onset", s->keys[i].onset);
+		json_object_set_new(x, "fifths", json_integer(s->keys[i].fifths));
+		json_object_set_new(x, "mode", json_string(s->keys[i].mode));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "key_signatures", a);
+	a = json_array();
+	for (int i = 0; i < s->n_tempos; i++) {
+		json_t *x = json_object();
+		pp_json_set_real(x, "onset", s->tempos[i].onset);
+		json_object_set_new(x, "qpm", s->tempos[i].qpm > 0 ?
+				    json_real(s->tempos[i].qpm) : json_null());
+		json_object_set_new(x, "text", json_string(s->tempos[i].text));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "tempos", a);
+	a = json_array();
+	for (int i = 0; i < s->n_directions; i++) {
+		const struct pp_score_direction *d = &s->directions[i];
+		json_t *x = json_object();
+		pp_json_set_real(x, "onset", d->onset);
+		json_object_set_new(x, "staff", json_integer(d->staff));
+		json_object_set_new(x, "kind", json_string(dir_kinds[d->kind]));
+		json_object_set_new(x, "text", json_string(d->text));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "directions", a);
+	a = json_array();
+	for (int i = 0; i < s->n_notes; i++)
+		json_array_append_new(a, note_json(&s->notes[i], i));
+	json_object_set_new(o, "notes", a);
+	return o;
+}
