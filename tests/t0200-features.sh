@@ -116,6 +116,16 @@ test_expect_success '--norm z-scores the z columns only' '
 	echo "[-15933,0,60]" >want && test_cmp want got
 '
 
+test_expect_success 'default normalization: data/norm/percepiano-comp-train.json' '
+	pp-features --json -o dn.json $F/deadpan.alignment.json &&
+	test "$(jq -r .norm_id dn.json)" = percepiano-comp-train &&
+	m=$(jq ".columns[80].mean" "$ROOT/data/norm/percepiano-comp-train.json") &&
+	s=$(jq ".columns[80].std" "$ROOT/data/norm/percepiano-comp-train.json") &&
+	jq --argjson m "$m" --argjson s "$s" \
+		".x[0][80] - (50 - \$m) / \$s | fabs < 1e-5" dn.json >got &&
+	echo true >want && test_cmp want got
+'
+
 test_expect_success 'the real example alignment (pp-align output)' '
 	pp-features --raw --json -o ex.json $FIXTURES/align/example.alignment.json &&
 	test "$(jq ".x | length" ex.json)" = 69 &&

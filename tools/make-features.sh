@@ -1,8 +1,9 @@
 #!/bin/sh
 # make-features.sh - align + features for every labelled PercePiano segment.
 #
-#   tools/make-features.sh [-j JOBS] [-b BINDIR] [--raw-only] [OUTDIR]
+#   tools/make-features.sh [-j JOBS] [-b BINDIR] [-k] [--raw-only] [OUTDIR]
 #
+# -k keeps the segments whose raw features already exist (a resumed run).
 # Reads ../shared/data/percepiano (or $PP_SHARED/percepiano): the labels
 # file (labels/label_2round_mean_reg_19_with0_rm_highstd0.json, 1189
 # segments), performances/<segment>.mid and scores/. Like PercePiano, every
@@ -25,12 +26,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JOBS=2
 BIN=$ROOT/bin
 RAW_ONLY=0
+KEEP=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-j) JOBS=$2; shift 2 ;;
 	-b) BIN=$2; shift 2 ;;
+	-k) KEEP=1; shift ;;
 	--raw-only) RAW_ONLY=1; shift ;;
-	-h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "make-features.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -56,13 +59,17 @@ prefix=${name%_*}; prefix=${prefix%_*}; num=${name##*_}
 score=$SHARED/scores/${prefix}_Score_${num}.musicxml
 [ -f "$score" ] || score=$SHARED/scores/${prefix}_Score2_${num}.musicxml
 a=$OUT/align/$name.alignment.json
-if ! "$BIN/pp-align" -s "$score" -o "$a" "$SHARED/performances/$seg.mid" 2>"$OUT/align/$name.err" ||
+[ "$KEEP" = 1 ] && [ -s "$OUT/raw/$name.safetensors" ] && exit 0
+perf=$SHARED/performances/$seg.mid
+# one file name starts with a space that its label key lacks
+[ -f "$perf" ] || perf="$SHARED/performances/ $seg.mid"
+if ! "$BIN/pp-align" -s "$score" -o "$a" "$perf" 2>"$OUT/align/$name.err" ||
    ! "$BIN/pp-features" --raw -o "$OUT/raw/$name.safetensors" "$a" 2>>"$OUT/align/$name.err"; then
 	printf '%s\t%s\n' "$seg" "$(head -c 300 "$OUT/align/$name.err")" >>"$OUT/failures.txt"
 fi
 rm -f "$OUT/align/$name.err"
 EOF
-export OUT BIN SHARED
+export OUT BIN SHARED KEEP
 start=$(date +%s.%N)
 tr '\n' '\0' <"$OUT/segments.txt" | xargs -0 -n 1 -P "$JOBS" sh "$OUT/one.sh"
 t_raw=$(echo "$(date +%s.%N) - $start" | bc)
@@ -77,7 +84,7 @@ share=$(cat "$OUT"/align/*.alignment.json | jq -s -r \
 	echo "$share"
 } >"$OUT/report.txt"
 
-if [ "$RAW_ONLY" = 0 ]; then
+if [ "$RAW_ONLY" = 0 ] && [ "$nfail" = 0 ]; then
 	# statistics: the raw files of segments not in the composition test set
 	jq -r '.test[]' "$SPLIT" | sort >"$OUT/test.txt"
 	sed 's/^ *//' "$OUT/segments.txt" | sort | comm -23 - "$OUT/test.txt" >"$OUT/stats-segments.txt"
