@@ -315,11 +315,8 @@ size_t fx_tempos(const double *grid, size_t ng, const double *apos,
 const struct fx_tempo *fx_tempo_at(const struct fx_tempo *t, size_t nt,
 				   double pos)
 {
-	/* binary_index over the segment starts */
-	size_t first = 0, i;
-
-	(void)first;
-	for (i = nt; i-- > 1;)
+	/* binary_index over the segment starts, which strictly increase */
+	for (size_t i = nt; i-- > 1;)
 		if (t[i].pos <= pos)
 			return &t[i];
 	return &t[0];
