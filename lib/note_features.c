@@ -1,7 +1,7 @@
 /*
- * features.c - reading an alignment/1 document into score notes,
+ * note_features.c - reading an alignment/1 document into score notes,
  * performance notes and pairs, computing PercePiano's per-note features
- * (score side here, performance helpers in features_perf.c, directions in
+ * (score side here, performance helpers in note_features_perf.c, directions in
  * direction_codes.c), and inserting the unmatched performance notes as
  * rows (data_for_training.ScorePerformPairData).
  */

@@ -1,6 +1,6 @@
 /*
-
  * note_features.h - the PercePiano / VirtuosoNet per-note input vector.
+ * (Not "features.h": that name would shadow glibc's <features.h> under -Ilib.)
  *
  * What it is: from one alignment/1 document (the score model, the
  * performance and the note-to-note match that pp-align made), the 101

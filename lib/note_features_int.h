@@ -1,6 +1,6 @@
 /*
- * note_features_int.h - what the features_*.c and direction_codes.c files share
- * (internal to libpp; the public interface is features.h).
+ * note_features_int.h - what the note_features*.c and direction_codes.c files share
+ * (internal to libpp; the public interface is note_features.h).
  *
  * Positions are quarter notes (q) from the score start, times seconds.
  * PercePiano worked in MusicXML divisions; every feature it divides by
@@ -93,17 +93,17 @@ int fx_directions(struct fx_dir *dirs, size_t nd, const double *note_pos,
 		  struct pp_err *err);
 void fx_dir_out_release(struct fx_dir_out *out, size_t nn);
 
-/* features_perf.c: pedal values of each performance note; notes sorted. */
+/* note_features_perf.c: pedal values of each performance note; notes sorted. */
 void fx_pedal(struct fx_perf *p, size_t np, const double *cc_time,
 	      const int *cc_num, const int *cc_val, size_t ncc);
 
-/* features_perf.c: PercePiano's clean-up of matched pairs into tempo
+/* note_features_perf.c: PercePiano's clean-up of matched pairs into tempo
  * anchors. PAIR[i] is the perf index of score note i or -1; mismatched
  * pairs are set to -1. Anchors (pos q, time s) returned malloc'd. */
 int fx_anchors(const struct fx_note *sn, size_t nn, const struct fx_perf *p,
 	       int *pair, double **apos, double **atime, size_t *na);
 
-/* features_perf.c: tempo segments over grid positions GRID [ng]. */
+/* note_features_perf.c: tempo segments over grid positions GRID [ng]. */
 size_t fx_tempos(const double *grid, size_t ng, const double *apos,
 		 const double *atime, size_t na, struct fx_tempo *out);
 

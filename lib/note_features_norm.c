@@ -1,5 +1,5 @@
 /*
- * features_norm.c - normalization statistics for the features: the norm/1
+ * note_features_norm.c - normalization statistics for the features: the norm/1
  * file (mean and population std of each z-scored column), applying it,
  * and accumulating it over many raw feature files.
  *

@@ -1,5 +1,5 @@
 /*
- * features_perf.c - the performance side of the PercePiano features:
+ * note_features_perf.c - the performance side of the PercePiano features:
  * pedal values per performance note (midi_utils.add_pedal_inf_to_notes),
  * the clean-up of matched pairs into tempo anchors
  * (xml_midi_matching.make_available_xml_midi_positions) and the tempo
