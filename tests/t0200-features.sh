@@ -186,7 +186,8 @@ test_expect_success 'a full disk is exit 1 and leaves no file' '
 '
 
 test_expect_success SHARED,EXPENSIVE 'align + features over all 1189 labelled segments, none fails' '
-	sh "$ROOT/tools/make-features.sh" -b "$PP_BIN" "$TRASH/all" >report &&
+	sh "$ROOT/tools/make-features.sh" -b "$PP_BIN" "$TRASH/all" >report 2>&1 ||
+		{ cat report; head "$TRASH/all/failures.txt"; false; } &&
 	grep -q "segments: 1189, failed: 0" report &&
 	test $(ls "$TRASH/all/norm" | wc -l) = 1189
 '
