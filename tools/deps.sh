@@ -10,7 +10,7 @@ build-essential pkg-config perl
 libjansson-dev libsndfile1-dev libsamplerate0-dev libxml2-dev libsmf-dev
 libcurl4-openssl-dev libopenblas-dev libsqlite3-dev sqlite3 libzip-dev
 libfluidsynth-dev fluidsynth fluid-soundfont-gm
-scdoc mandoc
+scdoc mandoc jq bc
 flac vorbis-tools lame sox
 python3 python3-numpy python3-torch python3-mir-eval
 chromium
