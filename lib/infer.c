@@ -205,3 +205,33 @@ int pp_infer_run(struct pp_infer_set *s, const struct pp_st *st,
 	*doc = d;
 	return 0;
 }
+
+int pp_infer_dump(struct pp_infer_set *s, const struct pp_st *st, const char *name,
+		  const char *path, struct pp_err *err)
+{
+	struct pp_han *m = &s->m[0];
+	struct pp_han_input in;
+	struct pp_han_levels lv;
+	struct pp_st_writer w;
+	int H = m->cfg.hidden, rc = 0;
+	if (pp_han_input_from_st(m, st, name, &in, err) < 0 ||
+	    (s->gpu ? pp_han_forward_gpu(m, &in, &lv, err) : pp_han_forward(m, &in, &lv, err)) < 0)
+		return -1;
+	int64_t sh[][2] = { { lv.n, H }, { lv.n, 2 * H }, { lv.n, 2 * H }, { lv.beats, 4 * H },
+			    { lv.beats, 2 * H }, { lv.measures, 2 * H }, { lv.measures, 2 * H },
+			    { 2 * H, 0 }, { m->cfg.labels, 0 }, { m->cfg.labels, 0 } };
+	const char *names[] = { "embedding", "note_lstm", "voice_lstm", "beat_attention", "beat_lstm",
+				"measure_attention", "measure_lstm", "top_attention", "logits", "output" };
+	float *data[] = { lv.embedding, lv.note_lstm, lv.voice_lstm, lv.beat_attention, lv.beat_lstm,
+			  lv.measure_attention, lv.measure_lstm, lv.top_attention, lv.logits, lv.output };
+	pp_st_writer_init(&w);
+	for (int i = 0; i < 10 && !rc; i++)
+		rc = pp_st_writer_add(&w, names[i], PP_DT_F32, sh[i][1] ? 2 : 1, sh[i], data[i], err);
+	pp_st_writer_meta(&w, "model", m->model_id);
+	pp_st_writer_meta(&w, "device", s->gpu ? "cuda" : "cpu");
+	if (!rc)
+		rc = pp_st_writer_save(&w, path, err);
+	pp_st_writer_release(&w);
+	pp_han_levels_free(&lv);
+	return rc;
+}

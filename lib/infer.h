@@ -43,6 +43,13 @@ void pp_infer_set_free(struct pp_infer_set *s);
 int pp_infer_run(struct pp_infer_set *s, const struct pp_st *st,
 		 const char *name, json_t **doc, struct pp_err *err);
 
+/* Writes every level of the first model's forward pass on ST to PATH
+ * (safetensors, F32; the names of tests/fixtures/han/NAME.levels.*), on
+ * the device chosen for the set: for checking one backend against another.
+ * Returns 0 or -1. */
+int pp_infer_dump(struct pp_infer_set *s, const struct pp_st *st, const char *name,
+		  const char *path, struct pp_err *err);
+
 /* Where V stands in the 21-point percentile grid P (0, 5, ..., 100 %):
  * linear between grid points, clamped to 0..100. */
 double pp_infer_percentile(const double *p, double v);

@@ -15,7 +15,7 @@
 #include "pp.h"
 
 static const char usage[] =
-	"usage: pp-infer [-o FILE] [--device auto|cpu|cuda] [--model FILE|DIR] [--batch] [FEATURES...]\n"
+	"usage: pp-infer [-o FILE] [--device auto|cpu|cuda] [--model FILE|DIR] [--batch] [--dump-levels F] [FEATURES...]\n"
 	"\n"
 	"Reads a features file (pp-features; stdin when none or '-') and writes a\n"
 	"predictions/1 document: the 19 dimensions with value, poles, percentile and,\n"
@@ -26,6 +26,8 @@ static const char usage[] =
 	"      --model PATH    a model file, or a directory of fold models\n"
 	"                      (default: DATADIR/models/han)\n"
 	"      --batch         many FEATURES, one model load; one JSON line each\n"
+	"      --dump-levels F write the first model's activations at every level\n"
+	"                      to F (safetensors), for backend checks\n"
 	"  -h, --help          this help\n"
 	"  -V, --version       version\n";
 
@@ -34,6 +36,7 @@ static const struct option opts[] = {
 	{ "device", required_argument, NULL, 'd' },
 	{ "model", required_argument, NULL, 'm' },
 	{ "batch", no_argument, NULL, 'b' },
+	{ "dump-levels", required_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -105,7 +108,7 @@ static int run_batch(struct pp_infer_set *s, const char *out_path, char **files,
 
 int main(int argc, char **argv)
 {
-	const char *out = NULL, *dev = "auto", *model = NULL;
+	const char *out = NULL, *dev = "auto", *model = NULL, *dump = NULL;
 	char defmodel[2048];
 	int batch = 0, c, rc = PP_EXIT_OK;
 	struct pp_err err;
@@ -117,6 +120,7 @@ int main(int argc, char **argv)
 		case 'd': dev = optarg; break;
 		case 'm': model = optarg; break;
 		case 'b': batch = 1; break;
+		case 'L': dump = optarg; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
 		case 'V': pp_cli_version("pp-infer"); return PP_EXIT_OK;
 		default: return pp_cli_usage("pp-infer", "unknown option");
@@ -138,7 +142,17 @@ int main(int argc, char **argv)
 		pp_infer_set_free(&s);
 		return PP_EXIT_FAIL;
 	}
-	if (batch) {
+	if (dump) {
+		struct pp_st st;
+		const char *f = optind < argc ? argv[optind] : NULL;
+		if (pp_st_load(f, &st, &err) < 0)
+			rc = PP_EXIT_FAIL;
+		else {
+			if (pp_infer_dump(&s, &st, pp_io_name(f), dump, &err) < 0)
+				rc = PP_EXIT_FAIL;
+			pp_st_free(&st);
+		}
+	} else if (batch) {
 		char *std_in[] = { "-" };
 		int n = argc - optind;
 		if (run_batch(&s, out, n ? argv + optind : std_in, n ? n : 1, &err) < 0)

@@ -107,8 +107,39 @@ static void test_refusals(const struct pp_han *m, const char *dir)
 	pp_st_free(&in);
 }
 
-int main(void)
+/* han_test --compare A B TOL: every tensor of levels file A against B
+ * (the GPU test: pp-infer --device cuda --dump-levels vs --device cpu). */
+static int compare_files(const char *a, const char *b, double tol)
 {
+	struct pp_st sa, sb;
+	struct pp_err err;
+	pp_err_clear(&err);
+	if (pp_st_load(a, &sa, &err) < 0 || pp_st_load(b, &sb, &err) < 0) {
+		printf("Bail out! %s\n", err.msg);
+		return 1;
+	}
+	for (size_t i = 0; i < sa.ntensors; i++) {
+		const struct pp_tensor *t = &sa.tensors[i], *u = pp_st_find(&sb, t->name);
+		if (!ok(u && u->count == t->count, "%s present with %zu values", t->name, t->count))
+			continue;
+		const float *x = t->data, *y = u->data;
+		double md = 0;
+		for (size_t k = 0; k < t->count; k++)
+			if (!(fabs((double)x[k] - y[k]) <= md))
+				md = fabs((double)x[k] - y[k]);
+		printf("# %-17s first %+.6f %+.6f  vs %+.6f %+.6f  max|diff| %.2e\n", t->name,
+		       x[0], t->count > 1 ? x[1] : 0, y[0], u->count > 1 ? y[1] : 0, md);
+		ok(md <= tol, "%s within %g (max %.2e)", t->name, tol, md);
+	}
+	pp_st_free(&sa);
+	pp_st_free(&sb);
+	return tap_done();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "--compare"))
+		return compare_files(argv[2], argv[3], atof(argv[4]));
 	char data[1024], dir[1200], model[1200];
 	struct pp_err err;
 	struct pp_han m;
