@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""export.py - trained checkpoints to data/models/*.safetensors, and the
+test vectors of tests/fixtures/han/.
+
+  export.py models --runs CKPT... --out data/models/han
+      Each checkpoint (train.py's best.pt, or its F16 copy) becomes
+      <split>-f<fold>.safetensors: every parameter as F16 (halves the size;
+      the C loader widens to F32, and the test vectors are computed from the
+      same F16-rounded weights, so nothing is lost against the reference).
+      __metadata__ pins: pp = "model/1", arch, model_id, version,
+      input_size, norm_id, label order with names and both poles
+      (data/dimensions.json), split, fold, epoch, valid/test metrics.
+  export.py vectors --model FILE --inputs FEATURES... --out tests/fixtures/han
+      For each features file NAME.safetensors, writes NAME.levels.safetensors
+      holding the PyTorch forward pass in F32 at every level: embedding,
+      note_lstm, voice_lstm, beat_attention, beat_lstm, measure_attention,
+      measure_lstm, top_attention, logits, output (sigmoid).
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import han as hanmod  # noqa: E402
+import stio  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VERSION = "1"
+
+
+def load_ckpt(path):
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:
+        return torch.load(path, map_location="cpu")
+
+
+def cmd_models(a):
+    dims = json.load(open(os.path.join(HERE, "../data/dimensions.json")))["dimensions"]
+    os.makedirs(a.out, exist_ok=True)
+    for path in a.runs:
+        ck = load_ckpt(path)
+        info, best = ck["info"], ck["best"]
+        if info["model"] != "han":
+            continue
+        tensors = {k: v.detach().to(torch.float16).numpy() for k, v in ck["model"].items()}
+        model_id = "percepiano-han-%s-f%d" % (info["split"], info["fold"])
+        meta = {
+            "pp": "model/1", "arch": "han", "model_id": model_id, "version": VERSION,
+            "input_size": str(info.get("input_size", 101)), "norm_id": info["norm_id"],
+            "labels": json.dumps([d["name"] for d in dims]),
+            "dimensions": json.dumps(dims),
+            "split": info["split"], "fold": str(info["fold"]),
+            "epoch": str(best["epoch"]),
+            "metrics": json.dumps({k: best[k] for k in ("valid_loss", "valid_r2", "test_mse", "test_r2")}),
+            "recipe": json.dumps({k: info[k] for k in ("lr", "batch", "epochs")}),
+            "made_by": "train/train.py + train/export.py",
+        }
+        out = os.path.join(a.out, "%s-f%d.safetensors" % (info["split"], info["fold"]))
+        stio.save(out, tensors, meta)
+        print("%s: epoch %s test R2 %.4f" % (out, best["epoch"], best["test_r2"]))
+
+
+def load_model(path):
+    t, meta = stio.load(path)
+    m = hanmod.HAN(input_size=int(meta.get("input_size", 101)))
+    m.load_state_dict({k: torch.tensor(v.astype(np.float32)) for k, v in t.items()})
+    m.eval()
+    return m, meta
+
+
+def cmd_vectors(a):
+    m, meta = load_model(a.model)
+    os.makedirs(a.out, exist_ok=True)
+    for p in a.inputs:
+        t, fmeta = stio.load(p)
+        s = hanmod.make_sample(t["x"], t["voice"], t["beat"], t["measure"])
+        with torch.no_grad():
+            _, lv = m([s], levels=True)
+        name = os.path.basename(p)[:-len(".safetensors")]
+        out = {k: v.detach().numpy().astype(np.float32) for k, v in lv.items()}
+        stio.save(os.path.join(a.out, name + ".levels.safetensors"), out,
+                  {"model": meta["model_id"], "input": name + ".safetensors",
+                   "made_by": "train/export.py vectors (PyTorch %s, float32)" % torch.__version__})
+        print(name, {k: tuple(v.shape) for k, v in out.items()}, "output[:3]", out["output"][:3])
+
+
+def main():
+    ap = argparse.ArgumentParser(description="export weights and test vectors")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("models")
+    p.add_argument("--runs", nargs="+", required=True)
+    p.add_argument("--out", default=os.path.join(HERE, "../data/models/han"))
+    p = sub.add_parser("vectors")
+    p.add_argument("--model", required=True)
+    p.add_argument("--inputs", nargs="+", required=True)
+    p.add_argument("--out", default=os.path.join(HERE, "../tests/fixtures/han"))
+    a = ap.parse_args()
+    {"models": cmd_models, "vectors": cmd_vectors}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+"""train.py - trains and evaluates the PercePiano HAN and Bi-LSTM baseline.
+
+  train.py pack --features DIR --out PACK.npz [--synthetic]
+      Collects DIR/<segment>.safetensors (pp-features output) of every
+      labelled segment, with its 19 labels, into one .npz (what travels to
+      a GPU machine). --synthetic makes random feature files of the right
+      layout instead (for pipeline tests only).
+  train.py train --pack PACK.npz --split composition --fold K --model han
+                 --out DIR [--epochs 100] [--lr 2.5e-5] [--resume]
+      The paper's recipe (docs/percepiano-model.md §5): MSE on sigmoid
+      outputs, Adam (weight decay 1e-5, L2 form), batch 8, StepLR x0.98
+      every 3000 iterations, grad-norm clip 2, seed 7, dropout 0.2. After
+      every epoch: valid loss, test R2/MSE, a checkpoint (DIR/last.pt) and
+      the best-by-valid-loss weights (DIR/best.pt). --resume continues from
+      DIR/last.pt (model, optimiser, scheduler, RNG states, epoch).
+  train.py eval --pack PACK.npz --runs DIR... [--json OUT]
+      R2 (uniform average over the 19 dimensions, as sklearn r2_score) and
+      MSE of each run's best.pt on its split's fixed test set.
+"""
+import argparse
+import glob
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import han as hanmod  # noqa: E402
+import stio  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LABELS = os.path.join(HERE, "../../shared/data/percepiano/labels/label_2round_mean_reg_19_with0_rm_highstd0.json")
+SPLITS = os.path.join(HERE, "../data/splits")
+
+
+# ---------------------------------------------------------------- metrics
+def r2_score(y, p):
+    """sklearn r2_score(y, p) with multioutput='uniform_average'."""
+    y, p = np.asarray(y, np.float64), np.asarray(p, np.float64)
+    ss_res = ((y - p) ** 2).sum(0)
+    ss_tot = ((y - y.mean(0)) ** 2).sum(0)
+    r2 = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1),
+                  np.where(ss_res > 0, 0.0, 1.0))
+    return float(r2.mean()), r2
+
+
+def mse(y, p):
+    return float(((np.asarray(y, np.float64) - np.asarray(p, np.float64)) ** 2).mean())
+
+
+# ---------------------------------------------------------------- data
+def cmd_pack(a):
+    labels = json.load(open(a.labels))
+    names = sorted(labels)
+    xs, vs, bs, ms, ys, kept, norm_ids = [], [], [], [], [], [], set()
+    rng = np.random.default_rng(1)
+    missing = 0
+    for n in names:
+        if a.synthetic:
+            N = int(rng.integers(50, 200))
+            beat = np.sort(rng.integers(0, N // 3, N))
+            beat = np.concatenate([[0], np.cumsum(np.diff(beat) > 0)])
+            meas = beat // 3
+            x = rng.normal(size=(N, 101)).astype(np.float32)
+            voice = rng.integers(0, 4, N).astype(np.int32)
+        else:
+            p = os.path.join(a.features, n + ".safetensors")
+            if not os.path.exists(p):
+                missing += 1
+                continue
+            t, meta = stio.load(p)
+            norm_ids.add(meta.get("norm_id", "?"))
+            x, voice, beat, meas = t["x"], t["voice"], t["beat"], t["measure"]
+            try:
+                hanmod.hierarchy(beat, meas)
+            except hanmod.HierarchyError as e:
+                print("skip %s: %s" % (n, e))
+                continue
+        xs.append(x.astype(np.float32)); vs.append(voice.astype(np.int32))
+        bs.append(np.asarray(beat, np.int32)); ms.append(np.asarray(meas, np.int32))
+        ys.append(np.asarray(labels[n][:19], np.float32)); kept.append(n)
+    off = np.concatenate([[0], np.cumsum([len(x) for x in xs])]).astype(np.int64)
+    np.savez_compressed(a.out, x=np.concatenate(xs), voice=np.concatenate(vs),
+                        beat=np.concatenate(bs), measure=np.concatenate(ms),
+                        offsets=off, y=np.stack(ys), names=np.array(kept),
+                        norm_id=np.array(",".join(sorted(norm_ids)) if norm_ids else "synthetic"))
+    print("packed %d segments (%d rows), %d without features, norm %s"
+          % (len(kept), off[-1], missing, sorted(norm_ids) or "synthetic"))
+
+
+class Data:
+    def __init__(self, path, model, device):
+        z = dict(np.load(path))  # load once: npz members decompress on each access
+        self.names = [str(n) for n in z["names"]]
+        self.index = {n: i for i, n in enumerate(self.names)}
+        self.y = z["y"]
+        self.norm_id = str(z["norm_id"])
+        off = z["offsets"]
+        self.samples = []
+        for i in range(len(self.names)):
+            a, b = off[i], off[i + 1]
+            x = z["x"][a:b]
+            if model == "bilstm":
+                x = x[:, hanmod.BASELINE_DIMS]
+            self.samples.append(hanmod.make_sample(x, z["voice"][a:b], z["beat"][a:b],
+                                                   z["measure"][a:b], device))
+
+    def ids(self, names):
+        return [self.index[n] for n in names if n in self.index]
+
+
+def predict(model, data, ids, bs=32):
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for k in range(0, len(ids), bs):
+            batch = [data.samples[i] for i in ids[k:k + bs]]
+            out.append(torch.sigmoid(model(batch)).float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, 19), np.float32)
+
+
+def tload(path, dev):
+    try:
+        return torch.load(path, map_location=dev, weights_only=False)
+    except TypeError:  # torch < 1.13 has no weights_only
+        return torch.load(path, map_location=dev)
+
+
+def make_model(kind):
+    return hanmod.HAN() if kind == "han" else hanmod.BiLSTM()
+
+
+# ---------------------------------------------------------------- train
+def cmd_train(a):
+    dev = torch.device("cuda" if torch.cuda.is_available() and not a.cpu else "cpu")
+    split = json.load(open(os.path.join(a.splits, a.split + ".json")))
+    data = Data(a.pack, a.model, dev)
+    tr = data.ids(split["folds"][a.fold]["train"])
+    va = data.ids(split["folds"][a.fold]["valid"])
+    te = data.ids(split["test"])
+    if a.limit:
+        tr, va, te = tr[:a.limit], va[:a.limit], te[:a.limit]
+    os.makedirs(a.out, exist_ok=True)
+    random.seed(7); np.random.seed(7); torch.manual_seed(7)
+    model = make_model(a.model).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=1e-5)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3000, gamma=0.98)
+    start, best = 0, {"valid_loss": float("inf")}
+    order_rng = np.random.default_rng(7)
+    last = os.path.join(a.out, "last.pt")
+    if a.resume and os.path.exists(last):
+        ck = tload(last, dev)
+        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"]); start = ck["epoch"]; best = ck["best"]
+        order_rng.bit_generator.state = ck["order_rng"]
+        torch.set_rng_state(ck["torch_rng"].cpu())
+        if dev.type == "cuda" and ck.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(ck["cuda_rng"].cpu())
+        print("resumed at epoch %d" % start, flush=True)
+    info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
+            "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id}
+    log = open(os.path.join(a.out, "log.jsonl"), "a")
+    deadline = time.time() + a.max_seconds if a.max_seconds else None
+    yv, yt = data.y[va], data.y[te]
+    for ep in range(start, a.epochs):
+        t0 = time.time()
+        model.train()
+        perm = order_rng.permutation(len(tr))
+        tl = 0.0
+        for k in range(0, len(perm), 8):
+            batch = [data.samples[tr[i]] for i in perm[k:k + 8]]
+            y = torch.tensor(data.y[[tr[i] for i in perm[k:k + 8]]], device=dev)
+            loss = torch.nn.functional.mse_loss(torch.sigmoid(model(batch)), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
+            opt.step(); sched.step()
+            tl += loss.item() * len(batch)
+        pv = predict(model, data, va)
+        pt = predict(model, data, te)
+        rec = {"epoch": ep + 1, "train_loss": tl / len(tr), "valid_loss": mse(yv, pv),
+               "valid_r2": r2_score(yv, pv)[0], "test_mse": mse(yt, pt),
+               "test_r2": r2_score(yt, pt)[0], "seconds": round(time.time() - t0, 2)}
+        log.write(json.dumps(rec) + "\n"); log.flush()
+        print(json.dumps(rec), flush=True)
+        if rec["valid_loss"] < best["valid_loss"]:
+            best = dict(rec)
+            torch.save({"model": model.state_dict(), "info": info, "best": best},
+                       os.path.join(a.out, "best.pt"))
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
+                    "sched": sched.state_dict(), "epoch": ep + 1, "best": best,
+                    "order_rng": order_rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(),
+                    "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
+                    "info": info}, last + ".tmp")
+        os.replace(last + ".tmp", last)
+        if deadline and time.time() > deadline:
+            print("stopping at the time limit after epoch %d" % (ep + 1), flush=True)
+            break
+    json.dump({"info": info, "best": best}, open(os.path.join(a.out, "summary.json"), "w"), indent=1)
+
+
+def cmd_eval(a):
+    dev = torch.device("cuda" if torch.cuda.is_available() and not a.cpu else "cpu")
+    rows, cache = [], {}
+    for run in a.runs:
+        ck = tload(os.path.join(run, "best.pt"), dev)
+        info = ck["info"]
+        if info["model"] not in cache:
+            cache[info["model"]] = Data(a.pack, info["model"], dev)
+        data = cache[info["model"]]
+        split = json.load(open(os.path.join(a.splits, info["split"] + ".json")))
+        te = data.ids(split["test"])
+        m = make_model(info["model"]).to(dev)
+        m.load_state_dict(ck["model"])
+        p = predict(m, data, te)
+        r2, per = r2_score(data.y[te], p)
+        rows.append({"run": run, "split": info["split"], "fold": info["fold"], "model": info["model"],
+                     "epoch": ck["best"]["epoch"], "test_r2": r2, "test_mse": mse(data.y[te], p),
+                     "r2_per_dim": [round(float(v), 4) for v in per]})
+        print("%-12s %-7s fold %d  epoch %3d  R2 %.4f  MSE %.5f" % (
+            info["split"], info["model"], info["fold"], ck["best"]["epoch"], r2, rows[-1]["test_mse"]))
+    if a.json:
+        json.dump(rows, open(a.json, "w"), indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="PercePiano HAN training")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pack")
+    p.add_argument("--features", default="/work/features-out/norm")
+    p.add_argument("--labels", default=LABELS)
+    p.add_argument("--out", required=True)
+    p.add_argument("--synthetic", action="store_true")
+    p = sub.add_parser("train")
+    p.add_argument("--pack", required=True)
+    p.add_argument("--splits", default=SPLITS)
+    p.add_argument("--split", default="composition")
+    p.add_argument("--fold", type=int, default=0)
+    p.add_argument("--model", choices=["han", "bilstm"], default="han")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--lr", type=float, default=2.5e-5)
+    p.add_argument("--out", required=True)
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--max-seconds", type=float, default=0)
+    p.add_argument("--cpu", action="store_true")
+    p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
+    p = sub.add_parser("eval")
+    p.add_argument("--pack", required=True)
+    p.add_argument("--splits", default=SPLITS)
+    p.add_argument("--runs", nargs="+", required=True)
+    p.add_argument("--json")
+    p.add_argument("--cpu", action="store_true")
+    a = ap.parse_args()
+    {"pack": cmd_pack, "train": cmd_train, "eval": cmd_eval}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
