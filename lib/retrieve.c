@@ -1012,12 +1012,49 @@ void pp_retrieve_query_release(struct pp_query *q)
 
 /* ---- search ---- */
 
+/* True when the dims column text D holds the token T. */
+static int has_token(const char *d, const char *t)
+{
+	size_t n = strlen(t);
+
+	for (const char *s = strstr(d, t); s; s = strstr(s + 1, t))
+		if ((s == d || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * SQL function pp_focus(dims): the bonus of a passage for addressing the
+ * query's focus dimensions and poles. FTS5 column weights scale term
+ * frequencies, which BM25 saturates, so a weight cannot make "this passage
+ * is about blurred pedalling" outrank "this passage says pedal five times";
+ * a bonus added to the BM25 score can. Earlier (more extreme) focus
+ * dimensions weigh a little more.
+ */
+static void focus_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct pp_retriever *r = sqlite3_user_data(ctx);
+	const struct pp_query *q = r->cur;
+	const char *d = (const char *)sqlite3_value_text(argv[0]);
+	double bonus = 0;
+	char t[160];
+
+	(void)argc;
+	for (int i = 0; q && d && i < q->nfocus; i++) {
+		snprintf(t, sizeof(t), "%s_%s", r->dims.v[q->focus[i].dim].name,
+			 q->focus[i].high ? "high" : "low");
+		if (has_token(d, t))
+			bonus += PP_RETRIEVE_FOCUS_BONUS * (1.0 - 0.1 * i);
+	}
+	sqlite3_result_double(ctx, bonus);
+}
+
 static int bm25(struct pp_retriever *r, const char *expr, int limit,
 		struct pp_hit **hits, int *n, struct pp_err *err)
 {
 	static const char sql[] =
-		"SELECT rowid, bm25(fts, ?3, ?4, ?5, ?6, ?7) AS s FROM fts"
-		" WHERE fts MATCH ?1 ORDER BY s LIMIT ?2";
+		"SELECT rowid, bm25(fts, ?3, ?4, ?5, ?6, ?7) - pp_focus(dims) AS s"
+		" FROM fts WHERE fts MATCH ?1 ORDER BY s LIMIT ?2";
 	static const double w[] = {
 		PP_RETRIEVE_W_TITLE, PP_RETRIEVE_W_TEXT, PP_RETRIEVE_W_DIMS,
 		PP_RETRIEVE_W_COMPOSERS, PP_RETRIEVE_W_TOPIC,
@@ -1100,6 +1137,11 @@ int pp_retrieve_search(struct pp_retriever *r, const struct pp_query *q, int k,
 
 	memset(res, 0, sizeof(*res));
 	res->mode = "bm25";
+	r->cur = q;
+	if (sqlite3_create_function(r->db, "pp_focus", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, r,
+				    focus_fn, NULL, NULL) != SQLITE_OK)
+		return db_fail(r->db, r->index, "cannot register pp_focus", err);
 	if (bm25(r, q->expr, r->have_embed ? FUSE_DEPTH : k, &b, &nb, err) < 0) {
 		free(b);
 		return -1;

@@ -55,6 +55,10 @@
 #define PP_RETRIEVE_W_COMPOSERS 4.0
 #define PP_RETRIEVE_W_TOPIC 2.0
 
+/* Added to the BM25 score of a passage for each focus dimension and pole
+ * it addresses (see focus_fn in retrieve.c). */
+#define PP_RETRIEVE_FOCUS_BONUS 20.0
+
 /* A dimension stands out when its percentile is at least this far from 50. */
 #define PP_RETRIEVE_FOCUS_DISTANCE 25.0
 /* At most this many focus dimensions per query. */
@@ -85,6 +89,7 @@ struct pp_retriever {
 	long long *vec_rows;    /* [nvecs] passage rowids */
 	int nvecs, vec_dim;
 	struct pp_err warn;     /* first warning, "" when none */
+	const struct pp_query *cur; /* the query being searched (pp_focus) */
 };
 
 /* Opens (building when needed) the index. Returns 0, or -1 with a message
