@@ -817,6 +817,32 @@ static const char *str_at(const json_t *doc, const char *a, const char *b)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* Records composer C for the composer bonus and searches for its name. */
+static void add_composer(struct pp_query *q, const char *c)
+{
+	if (q->ncomposers < (int)(sizeof(q->composers) / sizeof(q->composers[0])) &&
+	    strlen(c) < sizeof(q->composers[0]))
+		strcpy(q->composers[q->ncomposers++], c);
+	add_words(q, c);
+}
+
+/* Calls add_composer for each corpus composer named in TEXT. */
+static void text_composers(struct pp_retriever *r, struct pp_query *q,
+			   const char *text)
+{
+	char comp[8192];
+	json_t *arr, *v;
+	size_t i;
+
+	if (meta_get(r->db, "composers", comp, sizeof(comp)) < 0 ||
+	    !(arr = json_loads(comp, 0, NULL)))
+		return;
+	json_array_foreach(arr, i, v)
+		if (has_word(text, json_string_value(v)))
+			add_composer(q, json_string_value(v));
+	json_decref(arr);
+}
+
 /* Finds a corpus composer named in the document's identity strings. */
 static void add_identity(struct pp_retriever *r, const json_t *doc,
 			 struct pp_query *q)
@@ -839,8 +865,8 @@ static void add_identity(struct pp_retriever *r, const json_t *doc,
 
 			for (size_t j = 0; j < sizeof(hay) / sizeof(hay[0]); j++)
 				if (hay[j] && c && has_word(hay[j], c)) {
+					add_composer(q, c);
 					add_text(q, c);
-					add_words(q, c);
 					break;
 				}
 		}
@@ -963,12 +989,114 @@ int pp_retrieve_query_doc(struct pp_retriever *r, const json_t *doc,
 	return 0;
 }
 
-/* Free text: words, plus the dimension and pole that the text names (a
- * pole word together with its dimension's name or group, or a pole word
- * that belongs to one dimension only). */
+/*
+ * Words a pianist or teacher uses for one pole of a dimension. A cue with a
+ * context applies only when the context word is also in the text, and then
+ * wins over later cues with the same words ("soft" with "touch" is the
+ * touch, "soft" alone the loudness).
+ */
+static const struct cue {
+	const char *words;   /* a word or a phrase, matched as whole words */
+	const char *context; /* another word that must be present, or NULL */
+	const char *dim;
+	int high;
+} cues[] = {
+	{ "blurred", NULL, "pedal_clarity", 1 }, { "blurry", NULL, "pedal_clarity", 1 },
+	{ "muddy", NULL, "pedal_clarity", 1 }, { "smeared", NULL, "pedal_clarity", 1 },
+	{ "murky", NULL, "pedal_clarity", 1 }, { "clean", "pedal", "pedal_clarity", 0 },
+	{ "clear", "pedal", "pedal_clarity", 0 },
+	{ "too much pedal", NULL, "pedal_amount", 1 }, { "saturated", NULL, "pedal_amount", 1 },
+	{ "wet", NULL, "pedal_amount", 1 }, { "drenched", NULL, "pedal_amount", 1 },
+	{ "dry", NULL, "pedal_amount", 0 }, { "no pedal", NULL, "pedal_amount", 0 },
+	{ "without pedal", NULL, "pedal_amount", 0 }, { "little pedal", NULL, "pedal_amount", 0 },
+	{ "no resonance", NULL, "pedal_amount", 0 },
+	{ "soft", "touch", "articulation_touch", 0 }, { "cushioned", NULL, "articulation_touch", 0 },
+	{ "gentle", "touch", "articulation_touch", 0 },
+	{ "hard", NULL, "articulation_touch", 1 }, { "percussive", NULL, "articulation_touch", 1 },
+	{ "hammered", NULL, "articulation_touch", 1 }, { "harsh", "touch", "articulation_touch", 1 },
+	{ "harsh", NULL, "timbre_brightness", 0 }, { "bright", NULL, "timbre_brightness", 0 },
+	{ "brilliant", NULL, "timbre_brightness", 0 }, { "shrill", NULL, "timbre_brightness", 0 },
+	{ "brittle", NULL, "timbre_brightness", 0 }, { "metallic", NULL, "timbre_brightness", 0 },
+	{ "dark", "mood", "mood_valence", 1 }, { "dark", NULL, "timbre_brightness", 1 },
+	{ "dull", NULL, "timbre_brightness", 1 }, { "veiled", NULL, "timbre_brightness", 1 },
+	{ "gloomy", NULL, "mood_valence", 1 }, { "sad", NULL, "mood_valence", 1 },
+	{ "melancholy", NULL, "mood_valence", 1 }, { "cheerful", NULL, "mood_valence", 0 },
+	{ "pleasant", NULL, "mood_valence", 0 }, { "optimistic", NULL, "mood_valence", 0 },
+	{ "happy", NULL, "mood_valence", 0 },
+	{ "soft", NULL, "timbre_loudness", 0 }, { "timid", NULL, "timbre_loudness", 0 },
+	{ "quiet", NULL, "timbre_loudness", 0 }, { "weak", NULL, "timbre_loudness", 0 },
+	{ "loud", NULL, "timbre_loudness", 1 }, { "forceful", NULL, "timbre_loudness", 1 },
+	{ "banging", NULL, "timbre_loudness", 1 },
+	{ "unsteady", NULL, "timing", 1 }, { "unstable", NULL, "timing", 1 },
+	{ "wavering", NULL, "timing", 1 }, { "erratic", NULL, "timing", 1 },
+	{ "rushing", NULL, "timing", 1 }, { "rushes", NULL, "timing", 1 },
+	{ "fluctuating", NULL, "timing", 1 }, { "rigid", NULL, "timing", 0 },
+	{ "metronomic", NULL, "timing", 0 }, { "mechanical", NULL, "timing", 0 },
+	{ "no rubato", NULL, "timing", 0 }, { "without rubato", NULL, "timing", 0 },
+	{ "rubato", NULL, "timing", 1 },
+	{ "clipped", NULL, "articulation_length", 0 }, { "staccato", NULL, "articulation_length", 0 },
+	{ "detached", NULL, "articulation_length", 0 }, { "too short", NULL, "articulation_length", 0 },
+	{ "legato", NULL, "articulation_length", 1 }, { "overlap", NULL, "articulation_length", 1 },
+	{ "overlapping", NULL, "articulation_length", 1 }, { "too long", NULL, "articulation_length", 1 },
+	{ "flat", "dynamic", "dynamic_range", 0 }, { "little dynamic range", NULL, "dynamic_range", 0 },
+	{ "no dynamic range", NULL, "dynamic_range", 0 }, { "mezzo forte", NULL, "dynamic_range", 0 },
+	{ "too large", "dynamic", "dynamic_range", 1 }, { "extreme contrasts", NULL, "dynamic_range", 1 },
+	{ "exaggerated", "dynamic", "dynamic_range", 1 },
+	{ "crude", NULL, "dynamic_sophistication", 1 }, { "raw", NULL, "dynamic_sophistication", 1 },
+	{ "sudden accents", NULL, "dynamic_sophistication", 1 }, { "abrupt", NULL, "dynamic_sophistication", 1 },
+	{ "refined", NULL, "dynamic_sophistication", 0 }, { "subtle", NULL, "dynamic_sophistication", 0 },
+	{ "mellow", NULL, "dynamic_sophistication", 0 },
+	{ "slow", NULL, "pace", 1 }, { "dragging", NULL, "pace", 1 }, { "sluggish", NULL, "pace", 1 },
+	{ "hurried", NULL, "pace", 0 }, { "fast-paced", NULL, "pace", 0 }, { "too fast", NULL, "pace", 0 },
+	{ "rushed", NULL, "pace", 0 }, { "hasty", NULL, "pace", 0 },
+	{ "buried", NULL, "balance", 0 }, { "drowned", NULL, "balance", 0 },
+	{ "covered", NULL, "balance", 0 }, { "unbalanced", NULL, "balance", 0 },
+	{ "unconvincing", NULL, "interpretation", 0 }, { "doubtful", NULL, "interpretation", 0 },
+	{ "unsatisfactory", NULL, "interpretation", 0 },
+	{ "flat", NULL, "space", 0 }, { "no space", NULL, "space", 0 },
+	{ "without space", NULL, "space", 0 }, { "spacious", NULL, "space", 1 },
+	{ "same", "colour", "timbre_variety", 0 }, { "same", "color", "timbre_variety", 0 },
+	{ "monochrome", NULL, "timbre_variety", 0 }, { "monotonous", "tone", "timbre_variety", 0 },
+	{ "colourful", NULL, "timbre_variety", 1 }, { "colorful", NULL, "timbre_variety", 1 },
+	{ "shallow", NULL, "timbre_depth", 0 }, { "thin", NULL, "timbre_depth", 0 },
+	{ "rich", NULL, "timbre_depth", 1 },
+	{ "low energy", NULL, "mood_energy", 0 }, { "lacks drive", NULL, "mood_energy", 0 },
+	{ "listless", NULL, "mood_energy", 0 }, { "lethargic", NULL, "mood_energy", 0 },
+	{ "high energy", NULL, "mood_energy", 1 }, { "energetic", NULL, "mood_energy", 1 },
+	{ "dramatic", NULL, "drama", 1 }, { "theatrical", NULL, "drama", 1 },
+	{ "exaggerated", "expression", "drama", 1 }, { "restrained", NULL, "drama", 0 },
+	{ "literal", NULL, "mood_imagination", 0 }, { "lacks imagination", NULL, "mood_imagination", 0 },
+	{ "unimaginative", NULL, "mood_imagination", 0 }, { "imaginative", NULL, "mood_imagination", 1 },
+	{ "fanciful", NULL, "mood_imagination", 1 },
+};
+
+/* Free text: the dimension and pole that the text names, by the cues above
+ * or by a pole word of dimensions.json together with its dimension's name
+ * or group ("clean" and "pedal"). */
 static void text_focus(struct pp_retriever *r, struct pp_query *q,
 		       const char *text)
 {
+	const char *used[sizeof(cues) / sizeof(cues[0])];
+	int nused = 0;
+
+	for (size_t i = 0; i < sizeof(cues) / sizeof(cues[0]); i++) {
+		const struct cue *c = &cues[i];
+		int d = pp_kb_dim_find(&r->dims, c->dim), skip = 0;
+
+		/* A cue used already, or the end of one ("no rubato"), is spent. */
+		for (int j = 0; j < nused; j++) {
+			size_t lu = strlen(used[j]), lw = strlen(c->words);
+
+			skip |= strcmp(used[j], c->words) == 0 ||
+				(lu > lw && used[j][lu - lw - 1] == ' ' &&
+				 strcmp(used[j] + lu - lw, c->words) == 0);
+		}
+		if (skip || d < 0 || !has_word(text, c->words) ||
+		    (c->context && !has_word(text, c->context)))
+			continue;
+		used[nused++] = c->words;
+		add_focus(r, q, d, c->high, -1);
+	}
 	for (int d = 0; d < r->dims.n; d++) {
 		const struct pp_kb_dim *x = &r->dims.v[d];
 		char name[128], *tok, *save;
@@ -998,6 +1126,7 @@ int pp_retrieve_query_text(struct pp_retriever *r, const char *text,
 	memset(q, 0, sizeof(*q));
 	snprintf(q->text, sizeof(q->text), "%s", text);
 	text_focus(r, q, text);
+	text_composers(r, q, text);
 	add_words(q, text);
 	if (!q->expr[0])
 		return pp_fail(err, "query '%s' has no word to search for", text);
@@ -1036,6 +1165,7 @@ static void focus_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	const struct pp_retriever *r = sqlite3_user_data(ctx);
 	const struct pp_query *q = r->cur;
 	const char *d = (const char *)sqlite3_value_text(argv[0]);
+	const char *c = (const char *)sqlite3_value_text(argv[1]);
 	double bonus = 0;
 	char t[160];
 
@@ -1046,6 +1176,9 @@ static void focus_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		if (has_token(d, t))
 			bonus += PP_RETRIEVE_FOCUS_BONUS * (1.0 - 0.1 * i);
 	}
+	for (int i = 0; q && c && i < q->ncomposers; i++)
+		if (has_word(c, q->composers[i]))
+			bonus += PP_RETRIEVE_COMPOSER_BONUS;
 	sqlite3_result_double(ctx, bonus);
 }
 
@@ -1053,7 +1186,7 @@ static int bm25(struct pp_retriever *r, const char *expr, int limit,
 		struct pp_hit **hits, int *n, struct pp_err *err)
 {
 	static const char sql[] =
-		"SELECT rowid, bm25(fts, ?3, ?4, ?5, ?6, ?7) - pp_focus(dims) AS s"
+		"SELECT rowid, bm25(fts, ?3, ?4, ?5, ?6, ?7) - pp_focus(dims, composers) AS s"
 		" FROM fts WHERE fts MATCH ?1 ORDER BY s LIMIT ?2";
 	static const double w[] = {
 		PP_RETRIEVE_W_TITLE, PP_RETRIEVE_W_TEXT, PP_RETRIEVE_W_DIMS,
@@ -1138,7 +1271,7 @@ int pp_retrieve_search(struct pp_retriever *r, const struct pp_query *q, int k,
 	memset(res, 0, sizeof(*res));
 	res->mode = "bm25";
 	r->cur = q;
-	if (sqlite3_create_function(r->db, "pp_focus", 1,
+	if (sqlite3_create_function(r->db, "pp_focus", 2,
 				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, r,
 				    focus_fn, NULL, NULL) != SQLITE_OK)
 		return db_fail(r->db, r->index, "cannot register pp_focus", err);

@@ -58,6 +58,8 @@
 /* Added to the BM25 score of a passage for each focus dimension and pole
  * it addresses (see focus_fn in retrieve.c). */
 #define PP_RETRIEVE_FOCUS_BONUS 20.0
+/* Added for a passage about a composer the query names. */
+#define PP_RETRIEVE_COMPOSER_BONUS 5.0
 
 /* A dimension stands out when its percentile is at least this far from 50. */
 #define PP_RETRIEVE_FOCUS_DISTANCE 25.0
@@ -110,6 +112,8 @@ struct pp_query {
 	char expr[8192];    /* the FTS5 MATCH expression */
 	struct pp_focus focus[PP_RETRIEVE_MAX_FOCUS + 16];
 	int nfocus;
+	char composers[4][64]; /* composers named (score identity or text) */
+	int ncomposers;
 	json_t *problems;   /* [{kind, measures[], ...}] from the alignment, or NULL */
 };
 
