@@ -72,6 +72,7 @@ SOURCES = {
     "bruser": ("The Art of Practicing", "Madeline Bruser"),
     "newman": ("The Pianist's Problems", "William S. Newman"),
     "slenczynska": ("Music at Your Fingertips", "Ruth Slenczynska"),
+    "abrsm": ("These Music Exams", "ABRSM"),
     "bermanprok": ("Prokofiev's Piano Sonatas: A Guide for the Listener and the Performer", "Boris Berman"),
 }
 
