@@ -627,18 +627,21 @@ static int stopword(const char *w)
 	return 0;
 }
 
-/* Adds COL:"WORD" (or "WORD" when COL is NULL) to the expression, once. */
-static void add_term(struct pp_query *q, const char *col, const char *word)
+/* Adds COL:"WORD" (or "WORD" when COL is NULL) to the expression, once,
+ * with BONUS for a passage that matches it (see bonus_fn). */
+static void add_term(struct pp_query *q, const char *col, const char *word,
+		     double bonus)
 {
 	char t[256];
 	size_t n = strlen(q->expr);
 
-	if (!*word || strchr(word, '"'))
+	if (!*word || strchr(word, '"') || q->nphrases == PP_RETRIEVE_MAX_PHRASES)
 		return;
 	snprintf(t, sizeof(t), "%s%s\"%s\"", col ? col : "", col ? ":" : "", word);
 	if (strstr(q->expr, t) || n + strlen(t) + 5 >= sizeof(q->expr))
 		return;
 	snprintf(q->expr + n, sizeof(q->expr) - n, "%s%s", n ? " OR " : "", t);
+	q->bonus[q->nphrases++] = bonus;
 }
 
 /* Calls add_term for each searchable word of S (lowercased; UTF-8 kept). */
@@ -657,7 +660,7 @@ static void add_words(struct pp_query *q, const char *s)
 		}
 		w[n] = '\0';
 		if (n > 1 && !stopword(w) && strspn(w, "0123456789") != n)
-			add_term(q, NULL, w);
+			add_term(q, NULL, w, 0);
 		n = 0;
 		if (!c)
 			break;
@@ -683,9 +686,9 @@ static void add_focus(struct pp_retriever *r, struct pp_query *q, int dim,
 			return;
 	if (q->nfocus == (int)(sizeof(q->focus) / sizeof(q->focus[0])))
 		return;
-	q->focus[q->nfocus++] = (struct pp_focus){ dim, high, pct };
 	snprintf(t, sizeof(t), "%s_%s", d->name, high ? "high" : "low");
-	add_term(q, "dims", t);
+	add_term(q, "dims", t, PP_RETRIEVE_FOCUS_BONUS * (1.0 - 0.1 * q->nfocus));
+	q->focus[q->nfocus++] = (struct pp_focus){ dim, high, pct };
 	snprintf(name, sizeof(name), "%s", d->name);
 	for (char *s = name; *s; s++)
 		if (*s == '_')
@@ -820,9 +823,13 @@ static const char *str_at(const json_t *doc, const char *a, const char *b)
 /* Records composer C for the composer bonus and searches for its name. */
 static void add_composer(struct pp_query *q, const char *c)
 {
-	if (q->ncomposers < (int)(sizeof(q->composers) / sizeof(q->composers[0])) &&
-	    strlen(c) < sizeof(q->composers[0]))
-		strcpy(q->composers[q->ncomposers++], c);
+	char w[64];
+	size_t i;
+
+	for (i = 0; c[i] && i + 1 < sizeof(w); i++)
+		w[i] = (char)tolower((unsigned char)c[i]);
+	w[i] = '\0';
+	add_term(q, "composers", w, PP_RETRIEVE_COMPOSER_BONUS);
 	add_words(q, c);
 }
 
@@ -1141,52 +1148,59 @@ void pp_retrieve_query_release(struct pp_query *q)
 
 /* ---- search ---- */
 
-/* True when the dims column text D holds the token T. */
-static int has_token(const char *d, const char *t)
-{
-	size_t n = strlen(t);
-
-	for (const char *s = strstr(d, t); s; s = strstr(s + 1, t))
-		if ((s == d || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0'))
-			return 1;
-	return 0;
-}
-
 /*
- * SQL function pp_focus(dims): the bonus of a passage for addressing the
- * query's focus dimensions and poles. FTS5 column weights scale term
- * frequencies, which BM25 saturates, so a weight cannot make "this passage
- * is about blurred pedalling" outrank "this passage says pedal five times";
- * a bonus added to the BM25 score can. Earlier (more extreme) focus
- * dimensions weigh a little more.
+ * FTS5 auxiliary function pp_bonus(fts): the bonus of the current row for
+ * the query's phrases that carry one (a focus dimension and pole in the
+ * dims column, a composer in the composers column). FTS5 column weights
+ * scale term frequencies, which BM25 saturates, so no weight can make "this
+ * passage is about blurred pedalling" outrank "this passage says pedal five
+ * times"; a bonus added to the BM25 score can. It reads only the row's
+ * phrase matches from the index, never the stored text, so it costs about
+ * what bm25() does.
  */
-static void focus_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void bonus_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+		     sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	const struct pp_retriever *r = sqlite3_user_data(ctx);
+	const struct pp_retriever *r = api->xUserData(fts);
 	const struct pp_query *q = r->cur;
-	const char *d = (const char *)sqlite3_value_text(argv[0]);
-	const char *c = (const char *)sqlite3_value_text(argv[1]);
+	int n = api->xPhraseCount(fts);
 	double bonus = 0;
-	char t[160];
 
 	(void)argc;
-	for (int i = 0; q && d && i < q->nfocus; i++) {
-		snprintf(t, sizeof(t), "%s_%s", r->dims.v[q->focus[i].dim].name,
-			 q->focus[i].high ? "high" : "low");
-		if (has_token(d, t))
-			bonus += PP_RETRIEVE_FOCUS_BONUS * (1.0 - 0.1 * i);
+	(void)argv;
+	for (int i = 0; q && i < n && i < q->nphrases; i++) {
+		Fts5PhraseIter it;
+		int col, off;
+
+		if (q->bonus[i] == 0)
+			continue;
+		if (api->xPhraseFirst(fts, i, &it, &col, &off) == SQLITE_OK && col >= 0)
+			bonus += q->bonus[i];
 	}
-	for (int i = 0; q && c && i < q->ncomposers; i++)
-		if (has_word(c, q->composers[i]))
-			bonus += PP_RETRIEVE_COMPOSER_BONUS;
 	sqlite3_result_double(ctx, bonus);
+}
+
+/* Registers pp_bonus with the connection's FTS5. */
+static int register_bonus(struct pp_retriever *r, struct pp_err *err)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(r->db, r->index, "no FTS5", err);
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (!api || api->xCreateFunction(api, "pp_bonus", r, bonus_fn, NULL) != SQLITE_OK)
+		return db_fail(r->db, r->index, "cannot register pp_bonus", err);
+	return 0;
 }
 
 static int bm25(struct pp_retriever *r, const char *expr, int limit,
 		struct pp_hit **hits, int *n, struct pp_err *err)
 {
 	static const char sql[] =
-		"SELECT rowid, bm25(fts, ?3, ?4, ?5, ?6, ?7) - pp_focus(dims, composers) AS s"
+		"SELECT rowid, bm25(fts, ?3, ?4, ?5, ?6, ?7) - pp_bonus(fts) AS s"
 		" FROM fts WHERE fts MATCH ?1 ORDER BY s LIMIT ?2";
 	static const double w[] = {
 		PP_RETRIEVE_W_TITLE, PP_RETRIEVE_W_TEXT, PP_RETRIEVE_W_DIMS,
@@ -1271,10 +1285,8 @@ int pp_retrieve_search(struct pp_retriever *r, const struct pp_query *q, int k,
 	memset(res, 0, sizeof(*res));
 	res->mode = "bm25";
 	r->cur = q;
-	if (sqlite3_create_function(r->db, "pp_focus", 2,
-				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, r,
-				    focus_fn, NULL, NULL) != SQLITE_OK)
-		return db_fail(r->db, r->index, "cannot register pp_focus", err);
+	if (register_bonus(r, err) < 0)
+		return -1;
 	if (bm25(r, q->expr, r->have_embed ? FUSE_DEPTH : k, &b, &nb, err) < 0) {
 		free(b);
 		return -1;

@@ -65,6 +65,8 @@
 #define PP_RETRIEVE_FOCUS_DISTANCE 25.0
 /* At most this many focus dimensions per query. */
 #define PP_RETRIEVE_MAX_FOCUS 3
+/* At most this many phrases in a query's expression. */
+#define PP_RETRIEVE_MAX_PHRASES 128
 /* Reciprocal rank fusion constant (Cormack et al. 2009). */
 #define PP_RETRIEVE_RRF_K 60.0
 
@@ -91,7 +93,7 @@ struct pp_retriever {
 	long long *vec_rows;    /* [nvecs] passage rowids */
 	int nvecs, vec_dim;
 	struct pp_err warn;     /* first warning, "" when none */
-	const struct pp_query *cur; /* the query being searched (pp_focus) */
+	const struct pp_query *cur; /* the query being searched (pp_bonus) */
 };
 
 /* Opens (building when needed) the index. Returns 0, or -1 with a message
@@ -112,8 +114,8 @@ struct pp_query {
 	char expr[8192];    /* the FTS5 MATCH expression */
 	struct pp_focus focus[PP_RETRIEVE_MAX_FOCUS + 16];
 	int nfocus;
-	char composers[4][64]; /* composers named (score identity or text) */
-	int ncomposers;
+	double bonus[PP_RETRIEVE_MAX_PHRASES]; /* per phrase of expr, in order */
+	int nphrases;
 	json_t *problems;   /* [{kind, measures[], ...}] from the alignment, or NULL */
 };
 

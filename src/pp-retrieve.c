@@ -69,6 +69,7 @@ static int run(struct pp_retriever *r, json_t *doc, const char *name,
 	struct pp_query q;
 	struct pp_result res = { 0 };
 	json_t *pm, *wall;
+	double t1 = now_s();
 	int rc;
 
 	rc = text ? pp_retrieve_query_text(r, text, &q, err)
@@ -88,6 +89,7 @@ static int run(struct pp_retriever *r, json_t *doc, const char *name,
 	}
 	wall = json_object();
 	pp_json_set_real(wall, "wall_s", now_s() - t0);
+	pp_json_set_real(wall, "search_s", now_s() - t1);
 	json_object_set_new(pm, tool, wall);
 	return pp_doc_save(out, doc, flags, err);
 }
