@@ -641,6 +641,7 @@ static void add_term(struct pp_query *q, const char *col, const char *word,
 	if (strstr(q->expr, t) || n + strlen(t) + 5 >= sizeof(q->expr))
 		return;
 	snprintf(q->expr + n, sizeof(q->expr) - n, "%s%s", n ? " OR " : "", t);
+	q->filter[q->nphrases] = col && strcmp(col, "dims") == 0;
 	q->bonus[q->nphrases++] = bonus;
 }
 
@@ -1162,20 +1163,19 @@ static void bonus_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 		     sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const struct pp_retriever *r = api->xUserData(fts);
-	const struct pp_query *q = r->cur;
 	int n = api->xPhraseCount(fts);
 	double bonus = 0;
 
 	(void)argc;
 	(void)argv;
-	for (int i = 0; q && i < n && i < q->nphrases; i++) {
+	for (int i = 0; i < n && i < r->ncur; i++) {
 		Fts5PhraseIter it;
 		int col, off;
 
-		if (q->bonus[i] == 0)
+		if (r->cur_bonus[i] == 0)
 			continue;
 		if (api->xPhraseFirst(fts, i, &it, &col, &off) == SQLITE_OK && col >= 0)
-			bonus += q->bonus[i];
+			bonus += r->cur_bonus[i];
 	}
 	sqlite3_result_double(ctx, bonus);
 }
@@ -1196,8 +1196,11 @@ static int register_bonus(struct pp_retriever *r, struct pp_err *err)
 	return 0;
 }
 
-static int bm25(struct pp_retriever *r, const char *expr, int limit,
-		struct pp_hit **hits, int *n, struct pp_err *err)
+/* Runs EXPR, whose phrases carry the bonuses BONUS[NPHR], for the top
+ * LIMIT rows by BM25 plus bonus. */
+static int run_match(struct pp_retriever *r, const char *expr,
+		     const double *bonus, int nphr, int limit,
+		     struct pp_hit **hits, int *n, struct pp_err *err)
 {
 	static const char sql[] =
 		"SELECT rowid, bm25(fts, ?3, ?4, ?5, ?6, ?7) - pp_bonus(fts) AS s"
@@ -1211,6 +1214,8 @@ static int bm25(struct pp_retriever *r, const char *expr, int limit,
 
 	*n = 0;
 	*hits = calloc(limit > 0 ? limit : 1, sizeof(**hits));
+	r->cur_bonus = bonus;
+	r->ncur = nphr;
 	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(r->db, r->index, "cannot search", err);
 	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
@@ -1225,6 +1230,60 @@ static int bm25(struct pp_retriever *r, const char *expr, int limit,
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return db_fail(r->db, r->index, "search failed", err);
 	return 0;
+}
+
+/* Appends the phrases of Q whose filter flag is WANT to OUT, joined by OR,
+ * and their bonuses to BONUS (from *NB on). */
+static void phrases(const struct pp_query *q, int want, char *out, size_t cap,
+		    double *bonus, int *nb)
+{
+	const char *s = q->expr;
+	size_t used = strlen(out);
+
+	for (int i = 0; i < q->nphrases; i++) {
+		const char *e = strstr(s, " OR ");
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+
+		if (q->filter[i] == want && used + len + 8 < cap) {
+			used += snprintf(out + used, cap - used, "%s%.*s",
+					 bonus && *nb && out[used - 1] != '(' ? " OR " : "",
+					 (int)len, s);
+			bonus[(*nb)++] = q->bonus[i];
+		}
+		s = e ? e + 4 : s + len;
+	}
+}
+
+/*
+ * BM25 plus bonus, top LIMIT. When the query has focus dimensions, the
+ * search first ranks only the passages that address one of them and share
+ * a word with the rest of the query, "(focus) AND (other words)": the same
+ * scores as the whole expression for those rows, at a fraction of the
+ * cost on a large corpus, since the focus bonus puts them first anyway.
+ * When that finds fewer than LIMIT rows, the whole expression runs.
+ */
+static int bm25(struct pp_retriever *r, const struct pp_query *q, int limit,
+		struct pp_hit **hits, int *n, struct pp_err *err)
+{
+	char e[sizeof(q->expr) + 16];
+	double bonus[PP_RETRIEVE_MAX_PHRASES];
+	int nb = 0, nf;
+
+	snprintf(e, sizeof(e), "(");
+	phrases(q, 1, e, sizeof(e), bonus, &nb);
+	nf = nb;
+	if (nf > 0 && nf < q->nphrases) {
+		strcat(e, ") AND (");
+		phrases(q, 0, e, sizeof(e), bonus, &nb);
+		strcat(e, ")");
+		if (run_match(r, e, bonus, nb, limit, hits, n, err) < 0)
+			return -1;
+		if (*n >= limit)
+			return 0;
+		free(*hits);
+		*hits = NULL;
+	}
+	return run_match(r, q->expr, q->bonus, q->nphrases, limit, hits, n, err);
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -1284,10 +1343,9 @@ int pp_retrieve_search(struct pp_retriever *r, const struct pp_query *q, int k,
 
 	memset(res, 0, sizeof(*res));
 	res->mode = "bm25";
-	r->cur = q;
 	if (register_bonus(r, err) < 0)
 		return -1;
-	if (bm25(r, q->expr, r->have_embed ? FUSE_DEPTH : k, &b, &nb, err) < 0) {
+	if (bm25(r, q, r->have_embed ? FUSE_DEPTH : k, &b, &nb, err) < 0) {
 		free(b);
 		return -1;
 	}

@@ -93,7 +93,8 @@ struct pp_retriever {
 	long long *vec_rows;    /* [nvecs] passage rowids */
 	int nvecs, vec_dim;
 	struct pp_err warn;     /* first warning, "" when none */
-	const struct pp_query *cur; /* the query being searched (pp_bonus) */
+	const double *cur_bonus; /* [ncur] bonus per phrase of the expression */
+	int ncur;                /* being searched (pp_bonus) */
 };
 
 /* Opens (building when needed) the index. Returns 0, or -1 with a message
@@ -115,6 +116,7 @@ struct pp_query {
 	struct pp_focus focus[PP_RETRIEVE_MAX_FOCUS + 16];
 	int nfocus;
 	double bonus[PP_RETRIEVE_MAX_PHRASES]; /* per phrase of expr, in order */
+	unsigned char filter[PP_RETRIEVE_MAX_PHRASES]; /* 1: a focus phrase */
 	int nphrases;
 	json_t *problems;   /* [{kind, measures[], ...}] from the alignment, or NULL */
 };
