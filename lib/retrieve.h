@@ -119,6 +119,8 @@ struct pp_query {
 	unsigned char filter[PP_RETRIEVE_MAX_PHRASES]; /* 1: a focus phrase */
 	int nphrases;
 	json_t *problems;   /* [{kind, measures[], ...}] from the alignment, or NULL */
+	const char *problem_kind; /* the strongest problem (static), or NULL */
+	char problem_expr[512];   /* its own search (accuracy passages) */
 };
 
 /* Builds the query for a predictions/1 (or context/1) document named NAME.
@@ -142,6 +144,9 @@ struct pp_result {
 	struct pp_hit *hits; /* [n], best first; free() */
 	int n;
 	const char *mode;    /* "bm25" or "hybrid" (static) */
+	int problem_at;      /* index of the passage given to the strongest
+				problem, -1 when none */
+	const char *problem_kind; /* that problem's kind (static) */
 };
 
 /* Returns the top K passages for Q. No match is not an error (n = 0). */

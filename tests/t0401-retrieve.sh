@@ -89,6 +89,17 @@ test_expect_success 'a prediction document: focus, composer, problems, members k
 	py "d[\"performance_metrics\"][\"pp-retrieve\"][\"wall_s\"] > 0" ctx.json >ok && test "$(cat ok)" = True
 '
 
+test_expect_success 'the strongest alignment problem gets the last place (k >= 3)' '
+	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" "$FX/predictions.json" >ctx.json &&
+	test "$(py "[(p[\"id\"], p.get(\"problem\")) for p in d[\"passages\"]][4]" ctx.json)" = "('"'fx-tim-002'"', '"'wrong_notes'"')" &&
+	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" -k 3 "$FX/predictions.json" >ctx.json &&
+	test "$(py "[(p[\"id\"], p.get(\"problem\")) for p in d[\"passages\"]]" ctx.json)" = \
+		"[('"'fx-ped-001'"', None), ('"'fx-tim-003'"', None), ('"'fx-tim-002'"', '"'wrong_notes'"')]" &&
+	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" -k 2 "$FX/predictions.json" >ctx.json &&
+	test "$(py "[(p[\"id\"], p.get(\"problem\")) for p in d[\"passages\"]]" ctx.json)" = \
+		"[('"'fx-ped-001'"', None), ('"'fx-tim-003'"', None)]"
+'
+
 test_expect_success 'stdin and -o give the same document as a file argument' '
 	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" <"$FX/predictions.json" >a.json &&
 	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" -o b.json - <"$FX/predictions.json" &&
