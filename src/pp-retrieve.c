@@ -25,6 +25,7 @@ static const char usage[] =
 	"  -k, --top N        number of passages (default 5)\n"
 	"  -q, --query TEXT   search for free TEXT instead of a document's profile\n"
 	"      --build        build the index if missing or stale, and report\n"
+	"                     (on stderr when a document is written too)\n"
 	"      --rebuild      build the index even when it is fresh\n"
 	"      --index FILE   the index (default $XDG_CACHE_HOME/pp/knowledge.sqlite)\n"
 	"      --corpus DIR   the passages (default DATADIR/knowledge/passages)\n"
@@ -94,14 +95,15 @@ static int run(struct pp_retriever *r, json_t *doc, const char *name,
 	return pp_doc_save(out, doc, flags, err);
 }
 
-static void report_build(const struct pp_retriever *r)
+/* One line on FP: the index, its size, and whether it was built. */
+static void report_build(FILE *fp, const struct pp_retriever *r)
 {
 	if (r->built)
-		printf("index '%s': %d passages, built in %.1f ms\n", r->index,
-		       r->npassages, r->build_s * 1e3);
+		fprintf(fp, "index '%s': %d passages, built in %.1f ms\n",
+			r->index, r->npassages, r->build_s * 1e3);
 	else
-		printf("index '%s': %d passages, up to date\n", r->index,
-		       r->npassages);
+		fprintf(fp, "index '%s': %d passages, up to date\n", r->index,
+			r->npassages);
 }
 
 int main(int argc, char **argv)
@@ -150,8 +152,8 @@ int main(int argc, char **argv)
 		json_decref(doc);
 		return PP_EXIT_FAIL;
 	}
-	if (build)
-		report_build(&r);
+	if (build) /* on stderr when the document goes to stdout */
+		report_build(text || doc ? stderr : stdout, &r);
 	if (text || doc) {
 		if (!doc)
 			doc = pp_doc_new("context/1");

@@ -42,6 +42,12 @@ test_expect_success '--build builds the index once' '
 	grep -q "^index .*: 6 passages, up to date$" out
 '
 
+test_expect_success '--build with a query reports on stderr, the document on stdout' '
+	pp-retrieve --build --index "$IX" --corpus "$TRASH/corpus" -q pedal >ctx.json 2>err &&
+	grep -q "^index .*: 6 passages, up to date$" err &&
+	test "$(py "d[\"pp\"]" ctx.json)" = context/1
+'
+
 test_expect_success 'a new file time alone does not rebuild (content hash)' '
 	touch -d "2001-01-01" "$TRASH/corpus/pedal.jsonl" &&
 	pp-retrieve --build --index "$IX" --corpus "$TRASH/corpus" >out &&
