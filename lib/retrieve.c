@@ -960,11 +960,12 @@ static void add_problems(struct pp_query *q, const json_t *doc)
 	size_t n = json_array_size(ms), i;
 	struct bar *wrong, *rush, *drag, *ped;
 	int nw = 0, nr = 0, nd = 0, np = 0;
-	char num[32][64];
+	char (*num)[24];
 	json_t *m;
 
 	if (!json_is_array(ms) || n == 0)
 		return;
+	num = calloc(n, sizeof(*num));
 	wrong = calloc(n, sizeof(*wrong));
 	rush = calloc(n, sizeof(*rush));
 	drag = calloc(n, sizeof(*drag));
@@ -976,9 +977,9 @@ static void add_problems(struct pp_query *q, const json_t *doc)
 		const json_t *tr = json_object_get(m, "tempo_ratio");
 		double pd = json_number_value(json_object_get(m, "pedal_down"));
 
-		if (!no) {
-			snprintf(num[i % 32], sizeof(num[0]), "%zu", i + 1);
-			no = num[i % 32];
+		if (!no) { /* no printed number: count from 1 */
+			snprintf(num[i], sizeof(num[i]), "%zu", i + 1);
+			no = num[i];
 		}
 		if (w > 0)
 			wrong[nw++] = (struct bar){ no, w };
@@ -996,6 +997,7 @@ static void add_problems(struct pp_query *q, const json_t *doc)
 	add_problem(q, "dragging", "dragging", "dragging tempo pulse", drag, nd);
 	add_problem(q, "pedal_held", "pedal held through", "pedal changes",
 		    ped, np);
+	free(num);
 	free(wrong);
 	free(rush);
 	free(drag);

@@ -106,6 +106,15 @@ test_expect_success 'the strongest alignment problem gets the last place (k >= 3
 		"[('"'fx-ped-001'"', None), ('"'fx-tim-003'"', None)]"
 '
 
+test_expect_success 'bars without a printed number are counted from 1' '
+	/usr/bin/python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+d[\"summary\"] = {\"measures\": [{\"wrong_pitch\": int(i in (3, 35)), \"tempo_ratio\": 1.0} for i in range(40)]}
+json.dump(d, open(\"p40.json\", \"w\"))" "$FX/predictions.json" &&
+	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" p40.json >ctx.json &&
+	test "$(py "d[\"retrieval\"][\"problems\"]" ctx.json)" = "[{'"'kind'"': '"'wrong_notes'"', '"'measures'"': ['"'4'"', '"'36'"']}]"
+'
+
 test_expect_success 'stdin and -o give the same document as a file argument' '
 	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" <"$FX/predictions.json" >a.json &&
 	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" -o b.json - <"$FX/predictions.json" &&
