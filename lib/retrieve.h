@@ -17,7 +17,10 @@
  *      pole, the composer and piece, the alignment summary's strongest
  *      problems (wrong or missing notes by bar, rushing and dragging by
  *      tempo_ratio, pedal held through unmarked bars).
- *   3. pp_retrieve_search: BM25 over the FTS5 table with field weights;
+ *   3. pp_retrieve_search: BM25 over the FTS5 table with field weights,
+ *      plus a bonus for the focus dimensions and poles and the composer
+ *      (FTS5 column weights saturate, a bonus does not); with an alignment
+ *      problem, its best accuracy passage takes the last of k >= 3 places;
  *      when an embeddings endpoint is configured (embed.h) and answers, the
  *      BM25 ranking and the cosine ranking are fused by reciprocal rank
  *      fusion ("hybrid"). Any embeddings failure leaves a warning and the
@@ -56,7 +59,7 @@
 #define PP_RETRIEVE_W_TOPIC 2.0
 
 /* Added to the BM25 score of a passage for each focus dimension and pole
- * it addresses (see focus_fn in retrieve.c). */
+ * it addresses (see bonus_fn in retrieve.c). */
 #define PP_RETRIEVE_FOCUS_BONUS 20.0
 /* Added for a passage about a composer the query names. */
 #define PP_RETRIEVE_COMPOSER_BONUS 5.0
