@@ -225,4 +225,14 @@ test_expect_success 'no writable cache (installed, read-only): in-memory index, 
 	test -z "$(find ro -newer stamp)" && chmod -R u+w ro
 '
 
+test_lazy_prereq CORPUS 'test -d "$PP_DATADIR/knowledge/passages"'
+
+test_expect_success CORPUS 'the man page examples on the knowledge base' '
+	XDG_CACHE_HOME="$TRASH/xdg" pp-retrieve --build >out &&
+	grep -q "^index .*xdg/pp/knowledge.sqlite.: [0-9]* passages, built in" out &&
+	XDG_CACHE_HOME="$TRASH/xdg" pp-retrieve -q "blurred pedal in Chopin" --pretty >ctx.json &&
+	test "$(py "len(d[\"passages\"]), d[\"retrieval\"][\"focus\"][0][\"name\"]" ctx.json)" = "5 pedal_clarity" &&
+	test $(wc -l <ctx.json) -gt 20
+'
+
 test_done
