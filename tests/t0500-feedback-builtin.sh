@@ -207,4 +207,13 @@ test_expect_success 'stdin in, -o out; a failed write exits 1 and leaves nothing
 	{ test "$(id -u)" = 0 || { test_must_fail pp-feedback -o ro/x.json "$FB/good.json" 2>err && test ! -e ro/x.json; }; }
 '
 
+test_expect_success 'the man page examples run (without an LLM)' '
+	cp "$FB/full.json" context.json &&
+	pp-feedback --text context.json >ex1.txt && test -s ex1.txt &&
+	pp-feedback -o feedback.json <context.json &&
+	pp-feedback --check feedback.json &&
+	jq -r .feedback.text feedback.json >draft.txt &&
+	pp-feedback --check context.json draft.txt
+'
+
 test_done
