@@ -664,7 +664,9 @@ static void keys_for(const struct pp_facts *f, const struct pp_finding *g,
 		dims[0] = "pedal_clarity"; dims[1] = "pedal_amount"; k = (const char **)k_ped; break;
 	case PP_FIND_DIM: dims[0] = f->dims[g->dim].name; break;
 	}
-	memcpy(keys, k, 5 * sizeof(*keys));
+	for (int i = 0; i < 5; i++)
+		if (!(keys[i] = k[i]))
+			break;
 }
 
 static void priority(struct wr *w, const struct pp_finding *g, int second)
