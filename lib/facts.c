@@ -41,6 +41,16 @@ double pp_fact_dim_score(const struct pp_fact_dim *d)
 	return 2 * fabs(d->percentile - 50);
 }
 
+void pp_facts_ordinal(double x, char *out, size_t cap)
+{
+	long n = lround(x);
+	const char *suf = "th";
+
+	if (n % 100 < 11 || n % 100 > 13)
+		suf = n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+	snprintf(out, cap, "%ld%s", n, suf);
+}
+
 int pp_facts_metronome(double qpm)
 {
 	static const int marks[] = {
@@ -597,8 +607,10 @@ static void text_dims(const struct pp_facts *f, struct pp_tb *b)
 		      "each scale runs from its low pole to its high pole):\n");
 	for (i = 0; i < PP_FACTS_DIMS; i++) {
 		const struct pp_fact_dim *d = &f->dims[i];
-		pp_tb_printf(b, "- %s: %.0fth percentile, towards '%s' (scale '%s' to '%s'); %s%s\n",
-			     d->name, d->percentile,
+		char o[16];
+		pp_facts_ordinal(d->percentile, o, sizeof(o));
+		pp_tb_printf(b, "- %s: %s percentile, towards '%s' (scale '%s' to '%s'); %s%s\n",
+			     d->name, o,
 			     d->percentile >= 50 ? d->high : d->low, d->low, d->high,
 			     d->merit > 0 ? "the aim is usually the high pole" :
 			     d->merit < 0 ? "the aim is usually the low pole" :
@@ -623,6 +635,14 @@ static int notable(const struct pp_fact_bar *m)
 	return m->wrong_pitch + m->missing + m->extra > 0 ||
 	       fabs(m->tempo_ratio - 1) >= 0.08 ||
 	       (m->pedal_marked ? m->pedal_down < 0.2 : m->pedal_down >= 0.85);
+}
+
+/* The bar where a dynamic marking comes into force. */
+static int new_marking(const struct pp_facts *f, int i)
+{
+	const char *d = f->bars[i].dynamic, *p = i ? f->bars[i - 1].dynamic : NULL;
+
+	return d && (!p || strcmp(d, p));
 }
 
 static void text_findings(const struct pp_facts *f, struct pp_tb *b)
@@ -671,7 +691,7 @@ char *pp_facts_text(const struct pp_facts *f)
 				     f->qpm_mean, f->qpm_min, f->qpm_max);
 		pp_tb_puts(&b, "Bars worth a remark (printed bar numbers):\n");
 		for (i = 0; i < f->nbars && listed < 40; i++)
-			if (notable(&f->bars[i]) || f->bars[i].dynamic) {
+			if (notable(&f->bars[i]) || new_marking(f, i)) {
 				text_bar(&f->bars[i], &b);
 				listed++;
 			}

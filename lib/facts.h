@@ -136,6 +136,9 @@ struct pp_facts {
  * pole; for a character dimension, the distance from the median x 2. */
 double pp_fact_dim_score(const struct pp_fact_dim *d);
 
+/* Writes X rounded as an English ordinal, "82nd", into OUT. */
+void pp_facts_ordinal(double x, char *out, size_t cap);
+
 /* A standard metronome (Maelzel) mark at or just below QPM, 40..208. */
 int pp_facts_metronome(double qpm);
 

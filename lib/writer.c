@@ -110,15 +110,9 @@ static const char *aim(const struct pp_fact_dim *d)
 	return d->merit > 0 ? d->high : d->low;
 }
 
-/* "82nd" */
 static void ordinal(double x, char *out, size_t cap)
 {
-	long n = lround(x);
-	const char *suf = "th";
-
-	if (n % 100 < 11 || n % 100 > 13)
-		suf = n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
-	snprintf(out, cap, "%ld%s", n, suf);
+	pp_facts_ordinal(x, out, cap);
 }
 
 static const char *num(const struct pp_facts *f, int bar)
@@ -784,28 +778,35 @@ static void choose(struct wr *w)
 	}
 }
 
-static char *assemble(struct wr *w)
+/* Appends the chosen parts of paragraph PARA whose rank is (or, with
+ * NOT set, is not) RANK. */
+static void emit(const struct wr *w, struct pp_tb *b, int para, int rank, int not,
+		 int *first)
+{
+	for (int i = 0; i < w->nparts; i++) {
+		const struct part *p = &w->parts[i];
+		if (!p->in || p->para != para || (p->rank == rank) == not)
+			continue;
+		pp_tb_puts(b, *first ? (b->len ? "\n\n" : "") : " ");
+		pp_tb_puts(b, p->text);
+		*first = 0;
+	}
+}
+
+/* Paragraphs in order; in the last one the fillers (rank 7) come before
+ * the closing line. */
+static char *assemble(const struct wr *w)
 {
 	struct pp_tb b = PP_TB_INIT;
-	int para, i, first, any = 0;
+	int para, first;
 
-	for (para = P_OPEN; para <= P_CLOSE; para++) {
+	for (para = P_OPEN; para < P_CLOSE; para++) {
 		first = 1;
-		/* The closing line goes after any filler. */
-		for (int pass = 0; pass < 2; pass++)
-			for (i = 0; i < w->nparts; i++) {
-				struct part *p = &w->parts[i];
-				if (!p->in || p->para != para ||
-				    (para == P_CLOSE && (pass == 0) != (p->rank == 7)))
-					continue;
-				if (para == P_CLOSE || pass == 0) {
-					pp_tb_puts(&b, first ? (any ? "\n\n" : "") : " ");
-					pp_tb_puts(&b, p->text);
-					first = 0;
-					any = 1;
-				}
-			}
+		emit(w, &b, para, -1, 1, &first);
 	}
+	first = 1;
+	emit(w, &b, P_CLOSE, 7, 0, &first);
+	emit(w, &b, P_CLOSE, 7, 1, &first);
 	return pp_tb_take(&b);
 }
 

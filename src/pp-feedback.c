@@ -162,9 +162,12 @@ static int run(const struct args *a, json_t *doc, const struct pp_facts *f,
 	       double t0, struct pp_err *err)
 {
 	char *text = NULL, model[256];
-	int llm = !a->builtin && (a->llm || getenv("PP_LLM_URL") || a->config ||
-				  pp_llm_config(&(struct pp_llm){0}, NULL, err) > 0);
-	int rc;
+	struct pp_llm probe;
+	int rc, llm;
+
+	/* LLM mode: asked for, or configured (a broken default file counts,
+	 * so that its error is reported rather than ignored). */
+	llm = !a->builtin && (a->llm || a->config || pp_llm_config(&probe, NULL, err) != 0);
 
 	pp_err_clear(err);
 	if (!(llm && llm_text(a, f, &text, model, sizeof(model)) == 0)) {
