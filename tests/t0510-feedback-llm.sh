@@ -150,4 +150,12 @@ test_expect_success 'a malformed configuration file: built-in, one line naming t
 	grep -q "broken.conf.: line 1: expected .name = value." broken.err
 '
 
+test_expect_success 'a broken default configuration is reported, not ignored' '
+	mkdir -p config/pp && printf "colour = blue\n" >config/pp/llm.conf &&
+	pp-feedback "$FB/full.json" >bdef.json 2>bdef.err &&
+	expect bdef builtin && test_one_line bdef.err &&
+	grep -q "llm.conf.: line 1: unknown setting .colour." bdef.err &&
+	rm config/pp/llm.conf
+'
+
 test_done
