@@ -90,9 +90,10 @@ static void activate(const struct conv *cv, const float *acc, int rows,
 }
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define HOT __attribute__((optimize("O3"), target_clones("avx2", "default")))
+#define PP_FMA_CLONE 1
+#define BODY static inline __attribute__((always_inline))
 #else
-#define HOT
+#define BODY static
 #endif
 
 typedef float v8 __attribute__((vector_size(32)));
@@ -102,8 +103,8 @@ typedef float v8 __attribute__((vector_size(32)));
  * time, eight channels per vector, so each weight vector loaded serves four
  * positions. Reads the padded input PAD (row width WP).
  */
-HOT static void conv_direct(const struct conv *cv, const float *pad, int wp,
-			    float *acc_out)
+BODY void conv_body(const struct conv *cv, const float *pad, int wp,
+		    float *acc_out)
 {
 	const int C = cv->c, O = cv->o, sw = cv->sw;
 
@@ -132,6 +133,33 @@ HOT static void conv_direct(const struct conv *cv, const float *pad, int wp,
 				memcpy(o + 2 * O, &a2, sizeof a2);
 				memcpy(o + 3 * O, &a3, sizeof a3);
 			}
+}
+
+/* conv_body compiled twice: for AVX2 + FMA (chosen at run time when the
+ * CPU has them) and for the baseline. */
+#ifdef PP_FMA_CLONE
+__attribute__((target("avx2,fma"), optimize("O3", "fp-contract=fast")))
+static void conv_fma(const struct conv *cv, const float *pad, int wp, float *out)
+{
+	conv_body(cv, pad, wp, out);
+}
+#endif
+
+__attribute__((optimize("O3")))
+static void conv_plain(const struct conv *cv, const float *pad, int wp, float *out)
+{
+	conv_body(cv, pad, wp, out);
+}
+
+static void conv_direct(const struct conv *cv, const float *pad, int wp, float *out)
+{
+#ifdef PP_FMA_CLONE
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		conv_fma(cv, pad, wp, out);
+		return;
+	}
+#endif
+	conv_plain(cv, pad, wp, out);
 }
 
 static void conv_run(struct bp_net *n, const struct conv *cv, const float *in,
