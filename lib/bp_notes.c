@@ -167,42 +167,82 @@ static int onset_pass(const double *fr, const double *on, double *rem, long n,
 	return 0;
 }
 
-/* The reference's argmax: the first row holding a strictly larger value,
- * and within a row the last index of its maximum. */
-static double argmax(const double *rem, long n, long *tm, int *km)
+/*
+ * The melodia pass repeatedly takes the reference's argmax of the whole
+ * remaining energy: the first row holding the largest value, and within it
+ * the last index of the row's maximum (cell (0, 0) wins ties in row 0, as
+ * the reference starts from it). A full scan per note would be quadratic
+ * in the input's length, so row maxima sit in a segment tree (leftmost
+ * maximum at the root) and only the rows a note touched are recomputed.
+ */
+struct rowtree {
+	long n, size;    /* rows, leaves (a power of 2) */
+	double *val;     /* [2 size] maxima, leaves at size.. */
+	int *col;        /* [n] the reference's argmax column of each row */
+};
+
+static void row_update(struct rowtree *rt, const double *rem, long t)
 {
-	double best = rem[0];
-	*tm = 0;
-	*km = 0;
-	for (long t = 0; t < n; t++) {
-		int c = 0;
-		for (int k = 1; k < K; k++)
-			if (!(rem[t * K + c] > rem[t * K + k]))
-				c = k;
-		if (rem[t * K + c] > best) {
-			best = rem[t * K + c];
-			*tm = t;
-			*km = c;
-		}
-	}
-	return best;
+	const double *r = rem + t * K;
+	int c = 0;
+	for (int k = 1; k < K; k++)
+		if (!(r[c] > r[k]))
+			c = k;
+	if (t == 0 && !(r[c] > r[0]))
+		c = 0;
+	rt->col[t] = c;
+	long i = rt->size + t;
+	rt->val[i] = r[c];
+	for (i /= 2; i >= 1; i /= 2)
+		rt->val[i] = fmax(rt->val[2 * i], rt->val[2 * i + 1]);
+}
+
+static int rowtree_init(struct rowtree *rt, const double *rem, long n)
+{
+	rt->n = n;
+	for (rt->size = 1; rt->size < n; rt->size *= 2)
+		;
+	rt->val = malloc(sizeof *rt->val * 2 * rt->size);
+	rt->col = malloc(sizeof *rt->col * (n ? n : 1));
+	if (!rt->val || !rt->col)
+		return -1;
+	for (long i = 0; i < 2 * rt->size; i++)
+		rt->val[i] = -1.0; /* below any energy */
+	for (long t = 0; t < n; t++)
+		row_update(rt, rem, t);
+	return 0;
+}
+
+/* The global maximum, its row (leftmost) and column. */
+static double rowtree_max(const struct rowtree *rt, long *tm, int *km)
+{
+	long i = 1;
+	while (i < rt->size)
+		i = rt->val[2 * i] >= rt->val[2 * i + 1] ? 2 * i : 2 * i + 1;
+	*tm = i - rt->size;
+	*km = rt->col[*tm];
+	return rt->val[1];
 }
 
 static int melodia(const double *fr, double *rem, long n,
 		   const struct bp_note_params *p, struct list *out)
 {
 	double thr = p->frame_threshold;
+	struct rowtree rt = {0};
 	long mid;
-	int k;
+	int k, rc = -1;
 
-	while (argmax(rem, n, &mid, &k) > thr) {
-		long i = mid + 1, c = 0, end, start;
+	if (rowtree_init(&rt, rem, n) < 0)
+		goto out;
+	while (rowtree_max(&rt, &mid, &k) > thr) {
+		long i = mid + 1, c = 0, end, start, lo, hi;
 		rem[mid * K + k] = 0;
 		while (i < n - 1 && c < p->energy_tolerance) {
 			c = rem[i * K + k] < thr ? c + 1 : 0;
 			clear(rem, i, k);
 			i++;
 		}
+		hi = i - 1;
 		end = i - 1 - c;
 		i = mid - 1;
 		c = 0;
@@ -211,13 +251,20 @@ static int melodia(const double *fr, double *rem, long n,
 			clear(rem, i, k);
 			i--;
 		}
+		lo = i + 1;
 		start = i + 1 + c;
+		for (long t = lo < mid ? lo : mid; t <= (hi > mid ? hi : mid); t++)
+			row_update(&rt, rem, t);
 		if (end - start <= p->min_frames)
 			continue;
 		if (push(out, start, end - start, k, mean(fr, start, end, k)) < 0)
-			return -1;
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(rt.val);
+	free(rt.col);
+	return rc;
 }
 
 int bp_notes_decode(const float *note, const float *onset, size_t n_frames,
