@@ -40,7 +40,6 @@ import json, sys, warnings
 import numpy as np
 import mir_eval
 warnings.simplefilter("ignore")
-rng = np.random.default_rng(int(sys.argv[1]))
 def notes(n, base=None):
     if base is None:
         on = np.sort(rng.uniform(0.1, 10, n)); p = rng.integers(40, 80, n)
@@ -55,8 +54,6 @@ def notes(n, base=None):
         on = np.concatenate([on, rng.uniform(0, 10, extra)]); p = np.concatenate([p, rng.integers(40, 80, extra)])
         off = np.concatenate([off, on[len(off):] + 0.3]); v = np.concatenate([v, rng.integers(20, 120, extra)])
     return on, off, p, v
-ref = notes(int(rng.integers(5, 120)))
-est = notes(0, ref)
 def save(path, nt):
     on, off, p, v = nt
     doc = {"pp": "notes/1", "source": path, "duration": float(max(off.max(), 0)), "pedal": [], "soft": [],
@@ -64,26 +61,30 @@ def save(path, nt):
                      for a, b, c, d in sorted(zip(p, on, off, v), key=lambda x: (x[1], x[0]))]}
     json.dump(doc, open(path, "w"))
     return doc
-out = {}
-for name, nt in [("ref", ref), ("est", est)]:
-    d = save(name + ".json", nt)
-    out[name] = d["notes"]
 def arr(ns):
     return (np.array([[n["onset"], n["offset"]] for n in ns]).reshape(-1, 2),
             mir_eval.util.midi_to_hz(np.array([n["pitch"] for n in ns], float)),
             np.array([n["velocity"] for n in ns], float))
-ri, rp, rv = arr(out["ref"]); ei, ep, ev = arr(out["est"])
-t = mir_eval.transcription.evaluate(ri, rp, ei, ep)
-v = mir_eval.transcription_velocity.evaluate(ri, rp, rv, ei, ep, ev)
-json.dump(dict(t), open("want_t.json", "w")); json.dump(dict(v), open("want_v.json", "w"))
+for seed in range(1, int(sys.argv[1]) + 1):
+    rng = np.random.default_rng(seed)
+    ref = notes(int(rng.integers(5, 120)))
+    est = notes(0, ref)
+    out = {}
+    for name, nt in [("ref", ref), ("est", est)]:
+        out[name] = save("%s%d.json" % (name, seed), nt)["notes"]
+    ri, rp, rv = arr(out["ref"]); ei, ep, ev = arr(out["est"])
+    t = mir_eval.transcription.evaluate(ri, rp, ei, ep)
+    v = mir_eval.transcription_velocity.evaluate(ri, rp, rv, ei, ep, ev)
+    json.dump(dict(t), open("want_t%d.json" % seed, "w"))
+    json.dump(dict(v), open("want_v%d.json" % seed, "w"))
 PY
 
-test_expect_success MIREVAL 'agrees with Debian mir_eval on 12 random notes/1 pairs' '
-	for seed in $(seq 1 12); do
-		/usr/bin/python3 rand.py $seed &&
-		pp-eval transcription ref.json est.json >got.json &&
-		/usr/bin/python3 cmp.py got.json want_t.json transcription &&
-		/usr/bin/python3 cmp.py got.json want_v.json transcription_velocity ||
+test_expect_success MIREVAL 'agrees with Debian mir_eval on 30 random notes/1 pairs' '
+	/usr/bin/python3 rand.py 30 &&
+	for seed in $(seq 1 30); do
+		pp-eval transcription ref$seed.json est$seed.json >got$seed.json &&
+		/usr/bin/python3 cmp.py got$seed.json want_t$seed.json transcription &&
+		/usr/bin/python3 cmp.py got$seed.json want_v$seed.json transcription_velocity ||
 		{ echo "seed $seed"; exit 1; }
 	done
 '

@@ -86,7 +86,10 @@ int main(void)
 	snprintf(mp3, sizeof mp3, "%s/basic-pitch-ts/C_major.resampled.mp3", shared);
 	snprintf(g1, sizeof g1, "%s/basic-pitch-ts/poly.json", shared);
 	snprintf(g2, sizeof g2, "%s/basic-pitch-ts/poly.nomelodia.json", shared);
-	if (pp_tr_open(&t, PP_TR_BASIC_PITCH, 0, &err) < 0 ||
+	/* the data directory, or (sanitizer build, run from the tree) ./data */
+	if ((pp_tr_open(&t, PP_TR_BASIC_PITCH, 0, &err) < 0 &&
+	     (pp_err_clear(&err), pp_tr_open_dir(&t, PP_TR_BASIC_PITCH,
+				"data/basic-pitch/model", 0, &err) < 0)) ||
 	    pp_audio_load(mp3, 22050, &x, &n, NULL, &err) < 0) {
 		printf("1..0 # SKIP no weights or no shared data: %s\n", err.msg);
 		pp_tr_free(&t);
