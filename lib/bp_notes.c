@@ -50,23 +50,22 @@ static long js_index(double v)
 	return i < 0 ? 0 : i > K ? K : i;
 }
 
-static void constrain(double *fr, double *on, size_t n, const struct bp_note_params *p)
+/* Keys [*lo, *hi) survive the frequency limits (the reference zeroes
+ * the rest of both matrices; here the note matrix is only read, so every
+ * reader of it skips the columns outside). */
+static void band(const struct bp_note_params *p, long *lo, long *hi)
 {
-	long lo = 0, hi = K;
-
+	*lo = 0;
+	*hi = K;
 	if (p->max_freq > 0)
-		hi = js_index(hz_to_key(p->max_freq));
+		*hi = js_index(hz_to_key(p->max_freq));
 	if (p->min_freq > 0)
-		lo = js_index(hz_to_key(p->min_freq));
-	for (size_t t = 0; t < n; t++)
-		for (long k = 0; k < K; k++)
-			if (k >= hi || k < lo)
-				fr[t * K + k] = on[t * K + k] = 0.0;
+		*lo = js_index(hz_to_key(p->min_freq));
 }
 
 /* Inferred onsets into ON (in place). A flat note posterior gives 0/0 in
  * the reference: every inferred value is NaN and no onset is picked. */
-static int infer(const double *fr, double *on, size_t n)
+static int infer(const float *fr, double *on, size_t n, long lo, long hi)
 {
 	double omax = 0.0, dmax = 0.0;
 	size_t cells = n * (size_t)K;
@@ -76,6 +75,10 @@ static int infer(const double *fr, double *on, size_t n)
 		return -1;
 	for (size_t t = 0; t < n; t++)
 		for (int k = 0; k < K; k++) {
+			if (k < lo || k >= hi) {
+				d[t * K + k] = 0;
+				continue;
+			}
 			double v = fr[t * K + k];
 			double d1 = v - (t >= 1 ? fr[(t - 1) * K + k] : 0.0);
 			double d2 = v - (t >= 2 ? fr[(t - 2) * K + k] : 0.0);
@@ -106,7 +109,7 @@ static int is_peak(const double *on, size_t n, size_t t, int k)
 	return 1;
 }
 
-static void clear(double *rem, long t, int k)
+static void clear(float *rem, long t, int k)
 {
 	rem[t * K + k] = 0;
 	if (k < K - 1)
@@ -115,7 +118,7 @@ static void clear(double *rem, long t, int k)
 		rem[t * K + k - 1] = 0;
 }
 
-static double mean(const double *fr, long a, long b, int k)
+static double mean(const float *fr, long a, long b, int k)
 {
 	double s = 0;
 	for (long t = a; t < b; t++)
@@ -142,7 +145,7 @@ static int push(struct list *l, long start, long len, int k, double amp)
 	return 0;
 }
 
-static int onset_pass(const double *fr, const double *on, double *rem, long n,
+static int onset_pass(const float *fr, const double *on, float *rem, long n,
 		      const struct bp_note_params *p, struct list *out)
 {
 	for (long t = n - 1; t >= 0; t--)
@@ -181,9 +184,9 @@ struct rowtree {
 	int *col;        /* [n] the reference's argmax column of each row */
 };
 
-static void row_update(struct rowtree *rt, const double *rem, long t)
+static void row_update(struct rowtree *rt, const float *rem, long t)
 {
-	const double *r = rem + t * K;
+	const float *r = rem + t * K;
 	int c = 0;
 	for (int k = 1; k < K; k++)
 		if (!(r[c] > r[k]))
@@ -197,7 +200,7 @@ static void row_update(struct rowtree *rt, const double *rem, long t)
 		rt->val[i] = fmax(rt->val[2 * i], rt->val[2 * i + 1]);
 }
 
-static int rowtree_init(struct rowtree *rt, const double *rem, long n)
+static int rowtree_init(struct rowtree *rt, const float *rem, long n)
 {
 	rt->n = n;
 	for (rt->size = 1; rt->size < n; rt->size *= 2)
@@ -224,7 +227,7 @@ static double rowtree_max(const struct rowtree *rt, long *tm, int *km)
 	return rt->val[1];
 }
 
-static int melodia(const double *fr, double *rem, long n,
+static int melodia(const float *fr, float *rem, long n,
 		   const struct bp_note_params *p, struct list *out)
 {
 	double thr = p->frame_threshold;
@@ -272,35 +275,34 @@ int bp_notes_decode(const float *note, const float *onset, size_t n_frames,
 		    size_t *n_out, struct pp_err *err)
 {
 	size_t cells = n_frames * K;
-	double *fr = malloc(sizeof *fr * (cells ? cells : 1));
 	double *on = malloc(sizeof *on * (cells ? cells : 1));
-	double *rem = malloc(sizeof *rem * (cells ? cells : 1));
+	float *rem = malloc(sizeof *rem * (cells ? cells : 1));
 	struct list l = {0};
+	long lo, hi;
 	int rc = -1;
 
 	*out = NULL;
 	*n_out = 0;
-	if (!fr || !on || !rem)
+	if (!on || !rem)
 		goto done;
-	for (size_t i = 0; i < cells; i++) {
-		fr[i] = note[i];
-		on[i] = onset[i];
-	}
 	if (n_frames == 0) {
 		rc = 0;
 		goto done;
 	}
-	constrain(fr, on, n_frames, p);
-	if (p->infer_onsets && infer(fr, on, n_frames) < 0)
+	band(p, &lo, &hi);
+	for (size_t i = 0; i < cells; i++) {
+		int in = (long)(i % K) >= lo && (long)(i % K) < hi;
+		on[i] = in ? onset[i] : 0.0;
+		rem[i] = in ? note[i] : 0.0f;
+	}
+	if (p->infer_onsets && infer(note, on, n_frames, lo, hi) < 0)
 		goto done;
-	memcpy(rem, fr, sizeof *rem * cells);
-	if (onset_pass(fr, on, rem, (long)n_frames, p, &l) < 0)
+	if (onset_pass(note, on, rem, (long)n_frames, p, &l) < 0)
 		goto done;
-	if (p->melodia && melodia(fr, rem, (long)n_frames, p, &l) < 0)
+	if (p->melodia && melodia(note, rem, (long)n_frames, p, &l) < 0)
 		goto done;
 	rc = 0;
 done:
-	free(fr);
 	free(on);
 	free(rem);
 	if (rc < 0) {

@@ -4,6 +4,7 @@
 #include "transcribe.h"
 
 #include <math.h>
+#include <samplerate.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,6 +27,14 @@ int pp_transcribe_audio(struct pp_transcriber *t, const char *path,
 	if (!buf)
 		return pp_fail(err, "out of memory");
 	if (pp_audio_open(&a, path, t->sample_rate, err) < 0) {
+		free(buf);
+		return -1;
+	}
+	/* libsamplerate's medium sinc (121 dB SNR, flat to 90 % of the band)
+	 * is far beyond what the model resolves and twice as fast as the best
+	 * one, which would otherwise dominate the run time at 44.1 kHz. */
+	if (pp_audio_set_quality(a, SRC_SINC_MEDIUM_QUALITY, err) < 0) {
+		pp_audio_close(a);
 		free(buf);
 		return -1;
 	}
