@@ -442,14 +442,15 @@ int pp_midi_parse(const char *buf, size_t len, const char *name,
 	}
 	old = quiet_begin();
 	smf = smf_load_from_memory(canon.p, (int)canon.n);
-	quiet_end(old);
 	if (!smf) {
+		quiet_end(old);
 		pp_fail(err, "'%s': unreadable MIDI file: %s", name,
 			smf_message[0] ? smf_message : "libsmf failed");
 		goto out;
 	}
 	rc = smf_to_notes(smf, out, err);
 	smf_delete(smf);
+	quiet_end(old);
 	if (rc < 0) {
 		pp_fail_wrap(err, "'%s'", name);
 		goto out;

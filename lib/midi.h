@@ -36,6 +36,9 @@
  * for them.
  *
  * Ownership as in notes.h: OUT is filled by the reader, freed by the caller.
+ *
+ * Not thread-safe: glib's default log handler is process-wide, so read
+ * or write MIDI from one thread at a time.
  */
 #ifndef PP_MIDI_H
 #define PP_MIDI_H

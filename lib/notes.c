@@ -456,6 +456,19 @@ json_t *pp_notes_to_json(const struct pp_notes *p)
 	return doc;
 }
 
+int pp_notes_update_json(json_t *doc, const struct pp_notes *p)
+{
+	json_t *mine;
+
+	if (!json_is_object(doc))
+		return -1;
+	mine = pp_notes_to_json(p);
+	json_object_update(doc, mine);
+	json_decref(mine);
+	pp_doc_set_format(doc, "notes/1");
+	return 0;
+}
+
 int pp_notes_is_midi(const char *buf, size_t len)
 {
 	return len >= 4 && memcmp(buf, "MThd", 4) == 0;

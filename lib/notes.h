@@ -130,6 +130,12 @@ int pp_notes_from_json(const json_t *doc, const char *name,
  * pedal, soft, then controls and ticks_per_quarter when present. */
 json_t *pp_notes_to_json(const struct pp_notes *p);
 
+/* Writes P's notes/1 members into the existing document DOC (sets "pp" to
+ * notes/1, replaces source, duration, notes, pedal, soft, controls and
+ * ticks_per_quarter) and keeps every other member, as a tool passing a
+ * document on must. Returns 0, or -1 if DOC is not an object. */
+int pp_notes_update_json(json_t *doc, const struct pp_notes *p);
+
 /* True if BUF starts like a Standard MIDI File ("MThd"). */
 int pp_notes_is_midi(const char *buf, size_t len);
 

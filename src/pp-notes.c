@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,9 +18,9 @@ static const char *const usage =
 	"usage: pp-notes [-o FILE] [--to json|midi] [--pretty] [FILE]\n"
 	"\n"
 	"Converts a performance between a Standard MIDI File and notes/1 JSON.\n"
-	"The input kind is sniffed (MIDI starts with \"MThd\"); the output is\n"
-	"JSON for MIDI input and MIDI for JSON input unless --to says.\n"
-	"FILE \"-\" or none reads stdin.\n"
+	"The input kind is sniffed (MIDI starts with \"MThd\"). The output kind\n"
+	"is --to, else the -o extension (.mid, .midi or .json), else the other\n"
+	"kind than the input. FILE \"-\" or none reads stdin.\n"
 	"\n"
 	"  -o, --output FILE  write FILE (atomically) instead of stdout\n"
 	"  -t, --to KIND      output kind: json or midi\n"
@@ -38,29 +39,85 @@ static const struct option options[] = {
 
 enum kind { AUTO, JSON, MIDI };
 
+/* The kind an output file name asks for, AUTO if it says nothing. */
+static enum kind kind_of(const char *path)
+{
+	const char *dot = path ? strrchr(path, '.') : NULL;
+
+	if (!dot || strchr(dot, '/'))
+		return AUTO;
+	if (strcasecmp(dot, ".mid") == 0 || strcasecmp(dot, ".midi") == 0)
+		return MIDI;
+	return strcasecmp(dot, ".json") == 0 ? JSON : AUTO;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Adds performance_metrics["pp-notes"] = {wall_s} (pp-formats(5)). */
+static void add_wall(json_t *doc, double seconds)
+{
+	json_t *pm = json_object_get(doc, "performance_metrics"), *w;
+
+	if (!json_is_object(pm)) {
+		pm = json_object();
+		json_object_set_new(doc, "performance_metrics", pm);
+	}
+	w = json_object();
+	pp_json_set_real(w, "wall_s", seconds);
+	json_object_set_new(pm, "pp-notes", w);
+}
+
+/* JSON output: the input document with our members replaced (a notes/1
+ * input keeps its other members), or a new document for MIDI input. */
+static int save_json(const char *out, const struct pp_notes *p,
+		     const char *buf, size_t len, const char *name, int flags,
+		     double t0, struct pp_err *err)
+{
+	json_t *doc = NULL;
+	int rc;
+
+	if (!pp_notes_is_midi(buf, len) &&
+	    pp_doc_parse(buf, len, name, NULL, &doc, err) < 0)
+		return -1;
+	if (!doc)
+		doc = pp_notes_to_json(p);
+	else
+		pp_notes_update_json(doc, p);
+	add_wall(doc, now() - t0);
+	rc = pp_doc_save(out, doc, flags, err);
+	json_decref(doc);
+	return rc;
+}
+
 static int convert(const char *in, const char *out, enum kind to, int flags,
 		   struct pp_err *err)
 {
 	struct pp_notes p;
+	double t0 = now();
 	char *buf;
 	size_t len;
-	json_t *doc;
 	int rc;
 
 	pp_notes_init(&p);
 	if (pp_read_all(in, &buf, &len, err) < 0)
 		return -1;
 	if (to == AUTO)
+		to = kind_of(out);
+	if (to == AUTO)
 		to = pp_notes_is_midi(buf, len) ? JSON : MIDI;
 	rc = pp_notes_parse(buf, len, pp_io_name(in), &p, err);
-	free(buf);
 	if (rc == 0 && to == MIDI)
 		rc = pp_midi_save(out, &p, err);
-	else if (rc == 0) {
-		doc = pp_notes_to_json(&p);
-		rc = pp_doc_save(out, doc, flags, err);
-		json_decref(doc);
-	}
+	else if (rc == 0)
+		rc = save_json(out, &p, buf, len, pp_io_name(in), flags, t0,
+			       err);
+	free(buf);
 	pp_notes_free(&p);
 	return rc;
 }
