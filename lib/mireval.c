@@ -484,8 +484,27 @@ static int load_text(const char *buf, const char *name, struct pp_mir_note **out
 	return 0;
 }
 
-int pp_mir_load(const char *path, struct pp_mir_note **notes, size_t *n,
-		int *has_velocity, struct pp_err *err)
+/* The pedal-extended offset of note I of P (notes sorted by onset). */
+static double extended(const struct pp_notes *p, size_t i)
+{
+	const struct pp_note *nt = &p->notes[i];
+	double off = nt->offset;
+
+	for (size_t k = 0; k < p->n_pedal; k++)
+		if (p->pedal[k].onset <= off && off < p->pedal[k].offset) {
+			off = p->pedal[k].offset;
+			break;
+		}
+	for (size_t j = i + 1; j < p->n_notes && p->notes[j].onset < off; j++)
+		if (p->notes[j].pitch == nt->pitch && p->notes[j].onset >= nt->onset) {
+			off = p->notes[j].onset;
+			break;
+		}
+	return off > nt->offset ? off : nt->offset;
+}
+
+int pp_mir_load(const char *path, int pedal_extend, struct pp_mir_note **notes,
+		size_t *n, int *has_velocity, struct pp_err *err)
 {
 	const char *name = pp_io_name(path);
 	char *buf;
@@ -520,7 +539,8 @@ int pp_mir_load(const char *path, struct pp_mir_note **notes, size_t *n,
 		return pp_fail(err, "out of memory");
 	}
 	for (size_t k = 0; k < p.n_notes; k++)
-		(*notes)[k] = (struct pp_mir_note){p.notes[k].onset, p.notes[k].offset,
+		(*notes)[k] = (struct pp_mir_note){p.notes[k].onset,
+			pedal_extend ? extended(&p, k) : p.notes[k].offset,
 			pp_mir_midi_to_hz(p.notes[k].pitch), p.notes[k].velocity};
 	*n = p.n_notes;
 	*has_velocity = 1;

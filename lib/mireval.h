@@ -96,10 +96,13 @@ double pp_mir_midi_to_hz(double midi);
  * MIDI File, a notes/1 document, or mir_eval's text format (one note a
  * line: onset offset frequency-in-Hz [velocity], '#' comments). *NOTES is
  * malloc'd (caller frees); *HAS_VELOCITY is 0 for text without a velocity
- * column. Returns 0 or -1 with "'PATH': line 3: ...".
+ * column. With PEDAL_EXTEND, a note released while the sustain pedal is
+ * down lasts until the pedal comes up or the same key is struck again,
+ * whichever is first (the MAESTRO convention; MIDI and notes/1 only).
+ * Returns 0 or -1 with "'PATH': line 3: ...".
  */
-int pp_mir_load(const char *path, struct pp_mir_note **notes, size_t *n,
-		int *has_velocity, struct pp_err *err);
+int pp_mir_load(const char *path, int pedal_extend, struct pp_mir_note **notes,
+		size_t *n, int *has_velocity, struct pp_err *err);
 
 /* Adds SECONDS to every onset and offset (clamping nothing). */
 void pp_mir_shift(struct pp_mir_note *notes, size_t n, double seconds);

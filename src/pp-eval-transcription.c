@@ -20,7 +20,8 @@
 static const char *const usage =
 	"usage: pp-eval-transcription [-o FILE] [--time-offset S | --fit-offset]\n"
 	"                             [--onset-tolerance S] [--offset-ratio R]\n"
-	"                             [--offset-min-tolerance S] [--pretty]\n"
+	"                             [--offset-min-tolerance S] [--pedal-extend]\n"
+	"                             [--pretty]\n"
 	"                             REFERENCE ESTIMATE\n"
 	"\n"
 	"Scores a transcription (ESTIMATE) against REFERENCE with the metrics of\n"
@@ -38,6 +39,8 @@ static const char *const usage =
 	"      --offset-ratio R          offset window as a share of the reference\n"
 	"                                duration (default 0.2)\n"
 	"      --offset-min-tolerance S  smallest offset window (default 0.05)\n"
+	"  -e, --pedal-extend            extend notes released under the sustain pedal\n"
+	"                                to the pedal's release or the key's next onset\n"
 	"  -p, --pretty                  indent the JSON\n"
 	"  -h, --help                    show this help\n"
 	"  -V, --version                 show the version\n";
@@ -51,6 +54,7 @@ static const struct option options[] = {
 	{ "onset-tolerance", required_argument, NULL, O_ONSET },
 	{ "offset-ratio", required_argument, NULL, O_RATIO },
 	{ "offset-min-tolerance", required_argument, NULL, O_OFFMIN },
+	{ "pedal-extend", no_argument, NULL, 'e' },
 	{ "pretty", no_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -60,7 +64,7 @@ static const struct option options[] = {
 struct args {
 	const char *ref, *est, *out;
 	double shift;
-	int fit, flags;
+	int fit, flags, pedal;
 	struct pp_mir_opts o;
 };
 
@@ -107,8 +111,8 @@ static int run(struct args *a, struct pp_err *err)
 	int vr, ve, rc = -1;
 	json_t *doc;
 
-	if (pp_mir_load(a->ref, &ref, &nr, &vr, err) < 0 ||
-	    pp_mir_load(a->est, &est, &ne, &ve, err) < 0)
+	if (pp_mir_load(a->ref, a->pedal, &ref, &nr, &vr, err) < 0 ||
+	    pp_mir_load(a->est, a->pedal, &est, &ne, &ve, err) < 0)
 		goto out;
 	if (a->fit && pp_mir_fit_offset(ref, nr, est, ne, &a->o, 2.0, &a->shift, err) < 0)
 		goto out;
@@ -140,7 +144,7 @@ int main(int argc, char **argv)
 
 	pp_mir_opts_default(&a.o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:t:fphV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:t:fephV", options, NULL)) != -1) {
 		switch (c) {
 		case 'o': a.out = optarg; break;
 		case 't': case O_ONSET: case O_RATIO: case O_OFFMIN:
@@ -153,6 +157,7 @@ int main(int argc, char **argv)
 			else a.o.offset_min = v;
 			break;
 		case 'f': a.fit = 1; break;
+		case 'e': a.pedal = 1; break;
 		case 'p': a.flags = PP_DOC_PRETTY; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
 		case 'V': pp_cli_version(TOOL); return PP_EXIT_OK;

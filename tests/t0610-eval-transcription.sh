@@ -101,6 +101,21 @@ test_expect_success 'a time offset shifts the estimate; --fit-offset finds it' '
 	/usr/bin/python3 -c "import json; t=json.load(open(\"c.json\"))[\"time_offset\"]; assert abs(t-0.24)<=0.03, t"
 '
 
+test_expect_success '--pedal-extend lengthens notes released under the pedal' '
+	cat >pr.json <<-\EOF &&
+	{"pp": "notes/1", "source": "x", "duration": 2.0, "soft": [],
+	 "pedal": [{"onset": 0.2, "offset": 2.0}],
+	 "notes": [{"pitch": 60, "onset": 0.0, "offset": 0.5, "velocity": 60},
+		   {"pitch": 64, "onset": 0.0, "offset": 0.5, "velocity": 60},
+		   {"pitch": 60, "onset": 1.5, "offset": 1.8, "velocity": 60}]}
+	EOF
+	printf "0 1.5 261.6256\n0 2.0 329.6276\n1.5 2.0 261.6256\n" >pe.txt &&
+	pp-eval transcription pr.json pe.txt >p0.json &&
+	grep -q "\"Precision\":0.0," p0.json &&
+	pp-eval transcription --pedal-extend pr.json pe.txt >p1.json &&
+	grep -q "\"Precision\":1.0," p1.json
+'
+
 test_expect_success 'maximum matching, not greedy' '
 	printf "1.00 2 440\n1.06 2 440\n" >r.txt &&
 	printf "1.03 2 440\n1.10 2 440\n" >e.txt &&
