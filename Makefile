@@ -49,7 +49,10 @@ endif
 ifeq ($(CUDA),1)
   CPPFLAGS += -DPP_HAVE_CUDA=1
   CUDA_LIBS = -L$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart
-  NVFLAGS ?= -O2 -std=c++17 -Ilib -arch=native -Xcompiler -Wall
+  # The GPU's own architecture when one is visible; else Ampere and Hopper
+  # code plus PTX that newer GPUs compile at load time.
+  NVARCH ?= $(shell nvidia-smi >/dev/null 2>&1 && echo -arch=native || echo -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=[sm_90,compute_90])
+  NVFLAGS ?= -O2 -std=c++17 -Ilib $(NVARCH) -Xcompiler -Wall
 endif
 
 LIB_C    = $(filter-out %_nocuda.c,$(wildcard lib/*.c))

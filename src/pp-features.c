@@ -280,6 +280,7 @@ int main(int argc, char **argv)
 	struct pp_err err;
 
 	pp_err_clear(&err);
+	opterr = 0; /* one-line usage errors of our own */
 	while ((c = getopt_long(argc, argv, "o:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
 		case 'i': id = optarg; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
 		case 'V': pp_cli_version(TOOL); return PP_EXIT_OK;
-		default: return pp_cli_usage(TOOL, "unknown option");
+		default: return pp_cli_usage(TOOL, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (names)

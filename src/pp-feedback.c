@@ -227,6 +227,7 @@ int main(int argc, char **argv)
 	double t0 = now();
 	int c, rc;
 
+	opterr = 0; /* one-line usage errors of our own */
 	while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'o': a.out = optarg; break;
@@ -237,7 +238,7 @@ int main(int argc, char **argv)
 		case OPT_CHECK: a.check = 1; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
 		case OPT_VERSION: pp_cli_version(tool); return PP_EXIT_OK;
-		default: return pp_cli_usage(tool, "unknown option");
+		default: return pp_cli_usage(tool, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (a.llm && a.builtin)

@@ -114,6 +114,7 @@ int main(int argc, char **argv)
 	struct pp_err err;
 	struct pp_infer_set s;
 	pp_err_clear(&err);
+	opterr = 0; /* one-line usage errors of our own */
 	while ((c = getopt_long(argc, argv, "o:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
 		case 'L': dump = optarg; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
 		case 'V': pp_cli_version("pp-infer"); return PP_EXIT_OK;
-		default: return pp_cli_usage("pp-infer", "unknown option");
+		default: return pp_cli_usage("pp-infer", "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (strcmp(dev, "auto") && strcmp(dev, "cpu") && strcmp(dev, "cuda"))

@@ -119,6 +119,7 @@ int main(int argc, char **argv)
 	struct stat sb;
 	int c, bad = 0, index_only = 0, no_index = 0;
 
+	opterr = 0; /* our own one-line usage error */
 	while ((c = getopt_long(argc, argv, "o:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'o': outdir = optarg; break;
@@ -128,7 +129,7 @@ int main(int argc, char **argv)
 		case 'n': no_index = 1; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
 		case 'V': pp_cli_version(tool); return PP_EXIT_OK;
-		default: return pp_cli_usage(tool, "unknown option");
+		default: return pp_cli_usage(tool, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (index_only && (no_index || audio || id || optind < argc))

@@ -125,6 +125,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	pp_err_clear(&err);
+	opterr = 0; /* one-line usage errors of our own */
 	while ((c = getopt_long(argc, argv, "o:k:q:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
@@ -141,7 +142,7 @@ int main(int argc, char **argv)
 		case OPT_PRETTY: flags = PP_DOC_PRETTY; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
 		case 'V': pp_cli_version(tool); return PP_EXIT_OK;
-		default: return pp_cli_usage(tool, "unknown option");
+		default: return pp_cli_usage(tool, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1)
