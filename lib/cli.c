@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "pp.h"
@@ -27,6 +28,14 @@ int pp_cli_usage(const char *tool, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool);
 	return PP_EXIT_USAGE;
+}
+
+int pp_cli_number(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+
+	*out = strtod(s, &end);
+	return *s && !*end && *out >= lo && *out <= hi ? 0 : -1;
 }
 
 void pp_progress_init(const char *tool, int force)

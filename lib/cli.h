@@ -18,6 +18,10 @@ void pp_cli_version(const char *tool);
 int pp_cli_usage(const char *tool, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Parses an option value S as a number in [LO, HI]; trailing text, an empty
+ * string, a NaN or a value out of range fail. Returns 0 and *out, or -1. */
+int pp_cli_number(const char *s, double lo, double hi, double *out);
+
 /*
  * Progress reports. Enabled when stderr is a terminal, or forced on (1) or
  * off (0) by --progress/--quiet (pass -1 to decide by terminal). When

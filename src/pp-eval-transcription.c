@@ -2,6 +2,7 @@
  * pp-eval-transcription - mir_eval's note-level transcription metrics of an
  * estimate against a reference (MIDI, notes/1 or mir_eval text).
  */
+#include <float.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -128,13 +129,6 @@ out:
 	return rc;
 }
 
-static int number(const char *s, double *v)
-{
-	char *end;
-	*v = strtod(s, &end);
-	return *s && !*end && isfinite(*v) ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	struct args a = {0};
@@ -148,7 +142,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'o': a.out = optarg; break;
 		case 't': case O_ONSET: case O_RATIO: case O_OFFMIN:
-			if (number(optarg, &v) < 0 || (c != 't' && v < 0))
+			if (pp_cli_number(optarg, -DBL_MAX, DBL_MAX, &v) < 0 || (c != 't' && v < 0))
 				return pp_cli_usage(TOOL, "%s: '%s' is not a valid number",
 						    argv[optind - 1], optarg);
 			if (c == 't') a.shift = v;

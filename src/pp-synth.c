@@ -47,14 +47,6 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int number(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-
-	*out = strtod(s, &end);
-	return *s && !*end && *out >= lo && *out <= hi;
-}
-
 int main(int argc, char **argv)
 {
 	struct pp_synth_opts o;
@@ -78,7 +70,7 @@ int main(int argc, char **argv)
 			format = optarg;
 			break;
 		case 'r':
-			if (!number(optarg, 8000, 192000, &v) || v != (int)v)
+			if (pp_cli_number(optarg, 8000, 192000, &v) < 0 || v != (int)v)
 				return pp_cli_usage("pp-synth", "--rate: '%s' "
 						    "is not a rate in 8000-192000",
 						    optarg);
@@ -88,13 +80,13 @@ int main(int argc, char **argv)
 		case 'm': o.channels = 1; break;
 		case 'R': o.reverb = 1; break;
 		case 'g':
-			if (!number(optarg, 0, 10, &v))
+			if (pp_cli_number(optarg, 0, 10, &v) < 0)
 				return pp_cli_usage("pp-synth", "--gain: '%s' "
 						    "is not in 0-10", optarg);
 			o.gain = v;
 			break;
 		case 't':
-			if (!number(optarg, 0, 600, &v))
+			if (pp_cli_number(optarg, 0, 600, &v) < 0)
 				return pp_cli_usage("pp-synth", "--tail: '%s' "
 						    "is not in 0-600", optarg);
 			o.tail = v;

@@ -131,13 +131,6 @@ out:
 	return rc;
 }
 
-static int number(const char *s, double lo, double hi, double *v)
-{
-	char *end;
-	*v = strtod(s, &end);
-	return *s && !*end && *v >= lo && *v <= hi ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	struct args a = {0};
@@ -157,20 +150,20 @@ int main(int argc, char **argv)
 			a.midi = strcmp(optarg, "midi") == 0;
 			break;
 		case O_ONSET: case O_FRAME:
-			if (number(optarg, 0, 1, &v) < 0)
+			if (pp_cli_number(optarg, 0, 1, &v) < 0)
 				return pp_cli_usage(TOOL, "%s: '%s' is not a number in 0-1",
 						    argv[optind - 1], optarg);
 			*(c == O_ONSET ? &a.p.onset_threshold : &a.p.frame_threshold) = v;
 			break;
 		case O_MINMS:
-			if (number(optarg, 0, 1e6, &v) < 0)
+			if (pp_cli_number(optarg, 0, 1e6, &v) < 0)
 				return pp_cli_usage(TOOL, "--min-note-ms: '%s' is not a duration", optarg);
 			a.p.min_frames = bp_min_frames(v);
 			break;
 		case O_MEL: a.p.melodia = 1; break;
 		case O_NOMEL: a.p.melodia = 0; break;
 		case O_MINF: case O_MAXF:
-			if (number(optarg, 1, 1e5, &v) < 0)
+			if (pp_cli_number(optarg, 1, 1e5, &v) < 0)
 				return pp_cli_usage(TOOL, "%s: '%s' is not a frequency in Hz",
 						    argv[optind - 1], optarg);
 			*(c == O_MINF ? &a.p.min_freq : &a.p.max_freq) = v;
