@@ -281,9 +281,9 @@ void pp_st_writer_meta(struct pp_st_writer *w, const char *key,
 	json_object_set_new(m, key, json_string(value));
 }
 
-int pp_st_writer_add(struct pp_st_writer *w, const char *name,
-		     enum pp_dtype dtype, int ndim, const int64_t *shape,
-		     const void *data, struct pp_err *err)
+static int add(struct pp_st_writer *w, const char *name, enum pp_dtype dtype,
+	       int ndim, const int64_t *shape, const void *data,
+	       pp_st_fill_fn fill, struct pp_err *err)
 {
 	json_t *e, *sh;
 	size_t count = 1;
@@ -295,12 +295,15 @@ int pp_st_writer_add(struct pp_st_writer *w, const char *name,
 		size_t cap = w->cap ? 2 * w->cap : 16;
 		const void **d = realloc(w->data, cap * sizeof(*d));
 		size_t *nb = d ? realloc(w->nbytes, cap * sizeof(*nb)) : NULL;
+		pp_st_fill_fn *f = nb ? realloc(w->fill, cap * sizeof(*f)) : NULL;
 
 		if (d)
 			w->data = d;
-		if (!nb)
+		if (nb)
+			w->nbytes = nb;
+		if (!f)
 			return pp_fail(err, "tensor '%s': out of memory", name);
-		w->nbytes = nb;
+		w->fill = f;
 		w->cap = cap;
 	}
 	sh = json_array();
@@ -313,9 +316,24 @@ int pp_st_writer_add(struct pp_st_writer *w, const char *name,
 		      "data_offsets", (json_int_t)w->offset, (json_int_t)(w->offset + count));
 	json_object_set_new(w->header, name, e);
 	w->data[w->ntensors] = data;
+	w->fill[w->ntensors] = fill;
 	w->nbytes[w->ntensors++] = count;
 	w->offset += count;
 	return 0;
+}
+
+int pp_st_writer_add(struct pp_st_writer *w, const char *name,
+		     enum pp_dtype dtype, int ndim, const int64_t *shape,
+		     const void *data, struct pp_err *err)
+{
+	return add(w, name, dtype, ndim, shape, data, NULL, err);
+}
+
+int pp_st_writer_add_fill(struct pp_st_writer *w, const char *name,
+			  enum pp_dtype dtype, int ndim, const int64_t *shape,
+			  pp_st_fill_fn fill, void *ctx, struct pp_err *err)
+{
+	return add(w, name, dtype, ndim, shape, ctx, fill, err);
 }
 
 int pp_st_writer_write(struct pp_st_writer *w, FILE *fp, const char *name,
@@ -336,8 +354,16 @@ int pp_st_writer_write(struct pp_st_writer *w, FILE *fp, const char *name,
 	for (size_t i = hlen; i < padded && !bad; i++)
 		bad = fputc(' ', fp) == EOF;
 	free(h);
-	for (size_t i = 0; i < w->ntensors && !bad; i++)
-		bad = w->nbytes[i] && fwrite(w->data[i], 1, w->nbytes[i], fp) != w->nbytes[i];
+	for (size_t i = 0; i < w->ntensors && !bad; i++) {
+		if (w->fill[i]) {
+			/* the context travels in data */
+			if (w->fill[i]((void *)w->data[i], fp, w->nbytes[i], err) < 0)
+				return pp_fail_wrap(err, "'%s'", name);
+			bad = ferror(fp);
+		} else {
+			bad = w->nbytes[i] && fwrite(w->data[i], 1, w->nbytes[i], fp) != w->nbytes[i];
+		}
+	}
 	if (bad)
 		return pp_fail(err, "'%s': write error", name);
 	return 0;
@@ -361,6 +387,7 @@ void pp_st_writer_release(struct pp_st_writer *w)
 {
 	json_decref(w->header);
 	free(w->data);
+	free(w->fill);
 	free(w->nbytes);
 	memset(w, 0, sizeof(*w));
 }

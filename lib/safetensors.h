@@ -20,7 +20,8 @@
  *
  * Ownership: pp_st_load/parse fill a struct the caller releases with
  * pp_st_free; tensors and metadata strings borrow from it. The writer keeps
- * pointers to the caller's data until pp_st_writer_release.
+ * pointers to the caller's data (or fill callbacks and their contexts)
+ * until pp_st_writer_release.
  */
 #ifndef PP_SAFETENSORS_H
 #define PP_SAFETENSORS_H
@@ -90,12 +91,20 @@ const char *pp_st_meta(const struct pp_st *st, const char *key);
 /* The __metadata__ object (borrowed, may be NULL). */
 json_t *pp_st_metadata(const struct pp_st *st);
 
-/* Writer: collects tensors (by pointer) and metadata, then writes. */
+/* Writes a tensor's NBYTES bytes of data to FP at write time, for data
+ * too large to hold in memory (read from a file, computed). Returns 0, or
+ * -1 with ERR set (a write error on FP may be left to the writer). */
+typedef int (*pp_st_fill_fn)(void *ctx, FILE *fp, size_t nbytes,
+			     struct pp_err *err);
+
+/* Writer: collects tensors (by pointer or fill callback) and metadata,
+ * then writes. */
 struct pp_st_writer {
 	json_t *header;    /* owned */
 	size_t ntensors;
 	size_t cap;
 	const void **data; /* borrowed, ntensors entries */
+	pp_st_fill_fn *fill; /* ntensors entries, NULL where data is given */
 	size_t *nbytes;
 	size_t offset;     /* bytes so far */
 };
@@ -104,6 +113,11 @@ void pp_st_writer_init(struct pp_st_writer *w);
 int pp_st_writer_add(struct pp_st_writer *w, const char *name,
 		     enum pp_dtype dtype, int ndim, const int64_t *shape,
 		     const void *data, struct pp_err *err);
+/* Same, the data written by FILL (with CTX as its context) when the file
+ * is written. */
+int pp_st_writer_add_fill(struct pp_st_writer *w, const char *name,
+			  enum pp_dtype dtype, int ndim, const int64_t *shape,
+			  pp_st_fill_fn fill, void *ctx, struct pp_err *err);
 void pp_st_writer_meta(struct pp_st_writer *w, const char *key,
 		       const char *value);
 /* Writes the file to FP (NAME for messages). */
