@@ -61,14 +61,95 @@ void bp_note_params_default(struct bp_note_params *p);
 int bp_min_frames(double ms);
 
 /*
+ * Streaming note creation: the same algorithm with memory bounded by a
+ * segment of MAX_SEGMENT frames, whatever the input's length. The rows go
+ * through twice, in order:
+ *
+ *     struct bp_stream *s = bp_stream_new(p, n_frames, max_segment, err);
+ *     for t in 0..n_frames-1: bp_stream_scan(s, note[t], onset[t]);
+ *     for t in 0..n_frames-1: bp_stream_feed(s, note[t], onset[t], err);
+ *     bp_stream_finish(s, &notes, &n, &stats, err);
+ *     bp_stream_free(s);
+ *
+ * The scan gathers the two global maxima that step 2 rescales by. The feed
+ * computes the inferred onsets and the onset candidates row by row (they
+ * need only a row's two predecessors and its successor) and collects rows
+ * into a segment; steps 4-6 run on a segment as on a whole input.
+ *
+ * Where a segment may end. Call a frame quiet when no key in the band has a
+ * note posterior at or above the frame threshold and no key has an
+ * (inferred) onset above the onset threshold. No onset candidate and no
+ * melodia start lies in a quiet frame, and there the remaining energy
+ * (only ever lowered) is below the threshold whatever happened before, so
+ * every walk counts the frame as "below". A walk stops after tol (the
+ * energy tolerance, 11) such frames in a row. In a run of L >= tol quiet
+ * frames R..R+L-1, walks from before the run therefore stop before R+tol
+ * and walks from after it (the melodia pass also walks backwards) stop at
+ * R+L-tol or later: neither side reads or clears a non-quiet frame of the
+ * other, and what they clear inside the run changes no comparison. A cut
+ * at a frame C with R < C < R+L then changes no walk's result either: a
+ * walk stopped by its segment's end (the reference stops forward walks one
+ * frame before the input's last, backward ones one after its first) has
+ * already passed the note's last frame above the threshold, next to the run
+ * or inside its segment, and counted the quiet frames since, so it ends the
+ * note at the same frame; the frames it no longer visits are quiet. Peak
+ * picking is done on the whole input as rows arrive, the minimum note
+ * length only decides whether a walked note is kept, and the melodia
+ * pass's order (global maxima) only interleaves the two sides' own orders.
+ * Such cuts give exactly the reference's notes. 11 quiet frames (128 ms)
+ * are common between phrases; with 10 they would not be exact.
+ *
+ * When MAX_SEGMENT frames pass without such a run (sustained playing, 190
+ * s by default), the segment is forced to end where the fewest keys are
+ * active over 2 tol + 2 frames, in its second half. Only there may the
+ * notes differ from the reference: a note held across the cut ends there
+ * and restarts after it. STATS counts the forced cuts. MAX_SEGMENT 0 takes
+ * the whole input as one segment and never cuts (the reference's memory
+ * use).
+ */
+#define BP_MAX_SEGMENT 16384 /* frames, 190 s: 11.7 MB of segment buffers */
+
+struct bp_stream;
+
+struct bp_stream_stats {
+	size_t segments;    /* segments decoded */
+	size_t forced_cuts; /* segments ended without a quiet run */
+};
+
+/* A decoder for N_FRAMES frames with parameters P (copied). Returns NULL
+ * (out of memory) with ERR set. */
+struct bp_stream *bp_stream_new(const struct bp_note_params *p,
+				size_t n_frames, size_t max_segment,
+				struct pp_err *err);
+
+/* First pass: frame after frame, NOTE and ONSET rows of 88 (read only). */
+void bp_stream_scan(struct bp_stream *s, const float *note, const float *onset);
+
+/* Second pass, after all frames were scanned: the same rows in the same
+ * order. May decode a segment. Returns 0 or -1 (out of memory). */
+int bp_stream_feed(struct bp_stream *s, const float *note, const float *onset,
+		   struct pp_err *err);
+
+/* After all frames were fed: decodes the last segment and hands over the
+ * notes, *OUT (malloc'd, the caller frees it), *N_OUT of them, segment by
+ * segment in the reference's order within a segment (onset pass from the
+ * last candidate back, then melodia notes); callers sort. STATS may be
+ * NULL. Returns 0 or -1 (out of memory). */
+int bp_stream_finish(struct bp_stream *s, struct bp_note **out, size_t *n_out,
+		     struct bp_stream_stats *stats, struct pp_err *err);
+
+void bp_stream_free(struct bp_stream *s);
+
+/*
  * Decodes NOTE and ONSET ([n_frames][88], read only) into *OUT (malloc'd,
- * the caller frees it), *N_OUT entries, in the reference's order (onset
- * pass from the last candidate back, then melodia notes). Returns 0 or -1
- * (out of memory).
+ * the caller frees it), *N_OUT entries, through a bp_stream with
+ * MAX_SEGMENT (0: one segment, exactly the reference's order). Returns 0
+ * or -1 (out of memory).
  */
 int bp_notes_decode(const float *note, const float *onset, size_t n_frames,
-		    const struct bp_note_params *p, struct bp_note **out,
-		    size_t *n_out, struct pp_err *err);
+		    const struct bp_note_params *p, size_t max_segment,
+		    struct bp_note **out, size_t *n_out,
+		    struct bp_stream_stats *stats, struct pp_err *err);
 
 /* Seconds of frame F in the stitched output (the reference's
  * modelFrameToTime). */

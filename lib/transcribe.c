@@ -10,6 +10,7 @@
 
 #include "audio.h"
 #include "bp_notes.h"
+#include "rowfile.h"
 #include "safetensors.h"
 
 #define BLOCK 16384
@@ -76,6 +77,55 @@ int pp_tr_notes_fill(const struct pp_tr_note *notes, size_t n,
 	return 0;
 }
 
+/* A posteriorgram's rows, copied from its temporary file in chunks. */
+struct rows_src {
+	const struct pp_rowfile *f;
+	size_t rows;
+};
+
+#define CHUNK 1024
+
+static int fill_rows(void *ctx, FILE *fp, size_t nbytes, struct pp_err *err)
+{
+	const struct rows_src *src = ctx;
+	size_t w = (size_t)src->f->width;
+	float *buf = malloc(sizeof *buf * CHUNK * w);
+	int rc = 0;
+
+	if (!buf)
+		return pp_fail(err, "out of memory");
+	if (nbytes != src->rows * w * sizeof *buf)
+		PP_BUG("posteriors: %zu bytes for %zu rows", nbytes, src->rows);
+	for (size_t r = 0; r < src->rows && rc == 0; r += CHUNK) {
+		size_t n = src->rows - r < CHUNK ? src->rows - r : CHUNK;
+		if (pp_rowfile_read(src->f, r, n, buf, err) < 0)
+			rc = -1;
+		else if (fwrite(buf, sizeof *buf, n * w, fp) != n * w)
+			break; /* the writer reports it */
+	}
+	free(buf);
+	return rc;
+}
+
+/* The frame times, computed in chunks. */
+static int fill_times(void *ctx, FILE *fp, size_t nbytes, struct pp_err *err)
+{
+	size_t rows = *(const size_t *)ctx;
+	double buf[CHUNK];
+
+	(void)err;
+	if (nbytes != rows * sizeof *buf)
+		PP_BUG("posteriors: %zu bytes for %zu frame times", nbytes, rows);
+	for (size_t r = 0; r < rows; r += CHUNK) {
+		size_t n = rows - r < CHUNK ? rows - r : CHUNK;
+		for (size_t i = 0; i < n; i++)
+			buf[i] = bp_frame_time((long)(r + i));
+		if (fwrite(buf, sizeof *buf, n, fp) != n)
+			break;
+	}
+	return 0;
+}
+
 int pp_posteriors_save(const struct pp_transcriber *t, const char *path,
 		       const char *source, struct pp_err *err)
 {
@@ -84,22 +134,21 @@ int pp_posteriors_save(const struct pp_transcriber *t, const char *path,
 	int64_t sk[2] = {(int64_t)p->n_frames, p->n_keys};
 	int64_t sc[2] = {(int64_t)p->n_frames, p->n_contour};
 	int64_t st[1] = {(int64_t)p->n_frames};
-	double *times = malloc(sizeof *times * (p->n_frames ? p->n_frames : 1));
-	static const float none[1];
+	struct rows_src note = {&p->note, p->n_frames};
+	struct rows_src onset = {&p->onset, p->n_frames};
+	struct rows_src contour = {&p->contour, p->n_frames};
+	size_t rows = p->n_frames;
 	char fps[32];
 	int rc = -1;
 
-	if (!times)
-		return pp_fail(err, "out of memory");
-	for (size_t i = 0; i < p->n_frames; i++)
-		times[i] = bp_frame_time((long)i);
 	snprintf(fps, sizeof fps, "%.6f", t->fps);
 	pp_st_writer_init(&w);
-	if (pp_st_writer_add(&w, "note", PP_DT_F32, 2, sk, p->note ? p->note : none, err) < 0 ||
-	    pp_st_writer_add(&w, "onset", PP_DT_F32, 2, sk, p->onset ? p->onset : none, err) < 0 ||
-	    (p->n_contour && pp_st_writer_add(&w, "contour", PP_DT_F32, 2, sc,
-					       p->contour ? p->contour : none, err) < 0) ||
-	    pp_st_writer_add(&w, "frame_time", PP_DT_F64, 1, st, times, err) < 0)
+	if (pp_st_writer_add_fill(&w, "note", PP_DT_F32, 2, sk, fill_rows, &note, err) < 0 ||
+	    pp_st_writer_add_fill(&w, "onset", PP_DT_F32, 2, sk, fill_rows, &onset, err) < 0 ||
+	    (p->n_contour && pp_st_writer_add_fill(&w, "contour", PP_DT_F32, 2, sc,
+						    fill_rows, &contour, err) < 0) ||
+	    pp_st_writer_add_fill(&w, "frame_time", PP_DT_F64, 1, st, fill_times,
+				  &rows, err) < 0)
 		goto out;
 	pp_st_writer_meta(&w, "model", t->ops->name);
 	pp_st_writer_meta(&w, "fps", fps);
@@ -109,6 +158,5 @@ int pp_posteriors_save(const struct pp_transcriber *t, const char *path,
 	rc = pp_st_writer_save(&w, path, err);
 out:
 	pp_st_writer_release(&w);
-	free(times);
 	return rc;
 }

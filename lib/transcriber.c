@@ -23,20 +23,16 @@ struct bp_state {
 	int keep_contour;
 };
 
-static void cmp_free(struct pp_posteriors *p)
+int pp_posteriors_init(struct pp_posteriors *p, int n_keys, int n_contour,
+		       struct pp_err *err)
 {
-	free(p->note);
-	free(p->onset);
-	free(p->contour);
 	memset(p, 0, sizeof *p);
-}
-
-static int grow(float **a, size_t cap, int width)
-{
-	float *v = realloc(*a, sizeof(float) * cap * width);
-	if (!v)
+	p->n_keys = n_keys;
+	p->n_contour = n_contour;
+	if (pp_rowfile_open(&p->note, n_keys, err) < 0 ||
+	    pp_rowfile_open(&p->onset, n_keys, err) < 0 ||
+	    (n_contour && pp_rowfile_open(&p->contour, n_contour, err) < 0))
 		return -1;
-	*a = v;
 	return 0;
 }
 
@@ -44,23 +40,20 @@ int pp_posteriors_append(struct pp_posteriors *p, const float *note,
 			 const float *onset, const float *contour, size_t rows,
 			 struct pp_err *err)
 {
-	if (p->n_frames + rows > p->cap) {
-		size_t cap = p->cap ? p->cap : 1024;
-		while (cap < p->n_frames + rows)
-			cap *= 2;
-		if (grow(&p->note, cap, p->n_keys) < 0 ||
-		    grow(&p->onset, cap, p->n_keys) < 0 ||
-		    (p->n_contour && grow(&p->contour, cap, p->n_contour) < 0))
-			return pp_fail(err, "out of memory for the posteriors");
-		p->cap = cap;
-	}
-	memcpy(p->note + p->n_frames * p->n_keys, note, sizeof(float) * rows * p->n_keys);
-	memcpy(p->onset + p->n_frames * p->n_keys, onset, sizeof(float) * rows * p->n_keys);
-	if (p->n_contour)
-		memcpy(p->contour + p->n_frames * p->n_contour, contour,
-		       sizeof(float) * rows * p->n_contour);
+	if (pp_rowfile_append(&p->note, note, rows, err) < 0 ||
+	    pp_rowfile_append(&p->onset, onset, rows, err) < 0 ||
+	    (p->n_contour && pp_rowfile_append(&p->contour, contour, rows, err) < 0))
+		return -1;
 	p->n_frames += rows;
 	return 0;
+}
+
+void pp_posteriors_free(struct pp_posteriors *p)
+{
+	pp_rowfile_close(&p->note);
+	pp_rowfile_close(&p->onset);
+	pp_rowfile_close(&p->contour);
+	memset(p, 0, sizeof *p);
 }
 
 /* ---- Basic Pitch ---- */
@@ -133,14 +126,55 @@ static int cmp_note(const void *a, const void *b)
 	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-static int bp_notes(const struct pp_transcriber *t, const struct bp_note_params *p,
+/* Rows read from the posteriors at a time in note creation. */
+#define CHUNK 1024
+
+/* Note creation in two passes over the posteriors' files (bp_notes.h):
+ * the maxima, then the segments. Resident: the segment buffer and two
+ * chunks of rows, whatever the input's length. */
+static int bp_decode(struct pp_transcriber *t, const struct bp_note_params *p,
+		     struct bp_note **ev, size_t *m, struct pp_err *err)
+{
+	const struct pp_posteriors *post = &t->post;
+	size_t n = post->n_frames;
+	float *note = malloc(sizeof(float) * CHUNK * BP_KEYS);
+	float *onset = malloc(sizeof(float) * CHUNK * BP_KEYS);
+	struct bp_stream *s = note && onset ? bp_stream_new(p, n, t->max_segment, err) : NULL;
+	int rc = -1;
+
+	if (!s) {
+		pp_fail(err, "out of memory");
+		goto out;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t f = 0; f < n; f += CHUNK) {
+			size_t rows = n - f < CHUNK ? n - f : CHUNK;
+			if (pp_rowfile_read(&post->note, f, rows, note, err) < 0 ||
+			    pp_rowfile_read(&post->onset, f, rows, onset, err) < 0)
+				goto out;
+			for (size_t i = 0; i < rows; i++) {
+				const float *a = note + i * BP_KEYS, *b = onset + i * BP_KEYS;
+				if (pass == 0)
+					bp_stream_scan(s, a, b);
+				else if (bp_stream_feed(s, a, b, err) < 0)
+					goto out;
+			}
+		}
+	rc = bp_stream_finish(s, ev, m, &t->stats, err);
+out:
+	bp_stream_free(s);
+	free(note);
+	free(onset);
+	return rc;
+}
+
+static int bp_notes(struct pp_transcriber *t, const struct bp_note_params *p,
 		    struct pp_tr_note **out, size_t *n, struct pp_err *err)
 {
 	struct bp_note *ev;
 	size_t m;
 
-	if (bp_notes_decode(t->post.note, t->post.onset, t->post.n_frames, p,
-			    &ev, &m, err) < 0)
+	if (bp_decode(t, p, &ev, &m, err) < 0)
 		return -1;
 	*out = malloc(sizeof **out * (m ? m : 1));
 	if (!*out) {
@@ -190,10 +224,11 @@ static int bp_open(struct pp_transcriber *t, const char *dir, int keep_contour,
 	t->ops = &bp_ops;
 	t->sample_rate = BP_SR;
 	t->fps = (double)BP_SR / BP_HOP;
-	t->post.n_keys = BP_KEYS;
-	t->post.n_contour = keep_contour ? BP_CONTOUR : 0;
+	t->max_segment = BP_MAX_SEGMENT;
 	s->keep_contour = keep_contour;
-	if (bp_model_load(&s->model, dir, err) < 0 ||
+	if (pp_posteriors_init(&t->post, BP_KEYS, keep_contour ? BP_CONTOUR : 0,
+			       err) < 0 ||
+	    bp_model_load(&s->model, dir, err) < 0 ||
 	    bp_net_init(&s->net, &s->model, err) < 0)
 		return -1;
 	s->buf = malloc(sizeof(float) * BP_WIN);
@@ -244,7 +279,7 @@ int pp_tr_finish(struct pp_transcriber *t, struct pp_err *err)
 	return t->ops->finish(t, err);
 }
 
-int pp_tr_notes(const struct pp_transcriber *t, const struct bp_note_params *p,
+int pp_tr_notes(struct pp_transcriber *t, const struct bp_note_params *p,
 		struct pp_tr_note **out, size_t *n, struct pp_err *err)
 {
 	*out = NULL;
@@ -256,6 +291,6 @@ void pp_tr_free(struct pp_transcriber *t)
 {
 	if (t->ops)
 		t->ops->free(t);
-	cmp_free(&t->post);
+	pp_posteriors_free(&t->post);
 	memset(t, 0, sizeof *t);
 }

@@ -68,6 +68,7 @@ static const struct option options[] = {
 struct args {
 	const char *in, *out, *post;
 	int midi, flags, progress;
+	double max_segment;      /* frames, -1: the model's default */
 	struct bp_note_params p;
 };
 
@@ -114,11 +115,17 @@ static int run(const struct args *a, struct pp_err *err)
 	pp_notes_init(&p);
 	if (pp_tr_open(&t, PP_TR_BASIC_PITCH, a->post != NULL, err) < 0)
 		return -1;
+	if (a->max_segment >= 0)
+		t.max_segment = (size_t)a->max_segment;
 	if (pp_transcribe_audio(&t, a->in, progress, err) < 0)
 		goto out;
 	pp_progress_done();
-	if (pp_tr_notes(&t, &a->p, &notes, &n, err) < 0 ||
-	    pp_tr_notes_fill(notes, n, pp_io_name(a->in),
+	if (pp_tr_notes(&t, &a->p, &notes, &n, err) < 0)
+		goto out;
+	pp_progress("note creation: %zu segments, %zu forced cuts",
+		    t.stats.segments, t.stats.forced_cuts);
+	pp_progress_done();
+	if (pp_tr_notes_fill(notes, n, pp_io_name(a->in),
 			     (double)t.n_samples / t.sample_rate, &p, err) < 0)
 		goto out;
 	if (a->post && pp_posteriors_save(&t, a->post, pp_io_name(a->in), err) < 0)
@@ -181,6 +188,12 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return pp_cli_usage(TOOL, "too many arguments");
+	/* For tests: the segment bound of note creation, in frames. */
+	a.max_segment = -1;
+	if (getenv("PP_TRANSCRIBE_MAX_SEGMENT") &&
+	    pp_cli_number(getenv("PP_TRANSCRIBE_MAX_SEGMENT"), 0, 1e12, &a.max_segment) < 0)
+		return pp_cli_usage(TOOL, "PP_TRANSCRIBE_MAX_SEGMENT: '%s' is not a number of frames",
+				    getenv("PP_TRANSCRIBE_MAX_SEGMENT"));
 	a.in = optind < argc ? argv[optind] : NULL;
 	pp_progress_init(TOOL, a.progress);
 	pp_err_clear(&err);

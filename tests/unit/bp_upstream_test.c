@@ -31,7 +31,7 @@ static int cmp(const void *a, const void *b)
 	return x->pitch - y->pitch;
 }
 
-static void check(const struct pp_transcriber *t, const char *golden,
+static void check(struct pp_transcriber *t, const char *golden,
 		  double onset_thr, double frame_thr, int melodia)
 {
 	struct bp_note_params p;
