@@ -3,9 +3,9 @@
 # thread (OPENBLAS_NUM_THREADS=1) on a 60 s piano excerpt rendered with
 # FluidSynth from PercePiano MIDI, at 22050 Hz (the model's rate: no
 # resampling) and at 44100 Hz (with libsamplerate's best converter), peak
-# memory (/usr/bin/time -v), and the ratio to the JS reference
-# (@spotify/basic-pitch under node, pure-JS CPU backend) on the same samples
-# in the same run. The JS part is skipped when tests/golden/node_modules is
+# memory (/usr/bin/time -v) there and on a 10-minute input, and the ratio
+# to the JS reference (@spotify/basic-pitch under node, pure-JS CPU backend)
+# on the same samples in the same run. The JS part is skipped when tests/golden/node_modules is
 # absent (tests/golden/make-golden.sh installs it). Never fails on slowness.
 set -eu
 cd "$(dirname "$0")/.."
@@ -49,6 +49,11 @@ w22=$1
 echo "transcribe: ${secs} s of piano at 22050 Hz: $1 s wall ($(x $secs $1)x real time), $2 s CPU ($(x $secs $2)x), 1 thread, peak RSS $(($3 / 1024)) MiB"
 set -- $(rtf "$tmp/piano44100.wav")
 echo "transcribe: same at 44100 Hz (with resampling): $1 s wall ($(x $secs $1)x), $2 s CPU ($(x $secs $2)x), peak RSS $(($3 / 1024)) MiB"
+# Memory must not grow with the length (posteriors in $TMPDIR, note creation
+# by segments): the 60 s excerpt ten times over.
+sox -V1 "$tmp/piano22050.wav" "$tmp/piano10min.wav" repeat 9
+set -- $(rtf "$tmp/piano10min.wav")
+echo "transcribe: 10 minutes at 22050 Hz: $1 s wall ($(x "$secs * 10" $1)x real time), $2 s CPU ($(x "$secs * 10" $2)x), peak RSS $(($3 / 1024)) MiB (bounded: about the same as for 60 s)"
 
 if [ -d tests/golden/node_modules/@spotify/basic-pitch ] && command -v node >/dev/null; then
 	/usr/bin/python3 tests/golden/pack.py decode "$tmp/piano22050.wav" "$tmp/piano.f32"
