@@ -9,22 +9,17 @@
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io.h"
 
 #define BLOCK 4096 /* native frames read at a time */
 
-struct memfile {
-	char *data;
-	sf_count_t len, pos;
-};
-
 struct pp_audio {
 	SNDFILE *sf;
 	SF_INFO sfi;
 	char *name;            /* for messages */
-	struct memfile mem;    /* stdin's bytes, else empty */
 	int rate;              /* output rate */
 	int quality;           /* libsamplerate converter type */
 	SRC_STATE *src;        /* NULL: no resampling (or not yet made) */
@@ -34,76 +29,75 @@ struct pp_audio {
 	int eof, done, started;
 };
 
-/* --- libsndfile over a memory buffer (stdin) --------------------------- */
+/* --- stdin ----------------------------------------------------------------
+ * libsndfile needs to seek in most formats. Standard input that is a
+ * regular file (a redirection) is used as it is; a pipe is first copied
+ * into a nameless temporary file, so that memory stays bounded however
+ * long the recording (the disk holds it instead). */
 
-static sf_count_t vio_len(void *u)
+static int stdin_fd(const char *name, struct pp_err *err)
 {
-	return ((struct memfile *)u)->len;
-}
+	struct stat st;
+	char dir[256], buf[1 << 16];
+	int fd;
 
-static sf_count_t vio_seek(sf_count_t off, int whence, void *u)
-{
-	struct memfile *m = u;
-	sf_count_t pos = whence == SEEK_SET ? off :
-			 whence == SEEK_CUR ? m->pos + off : m->len + off;
-
-	if (pos < 0 || pos > m->len)
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
+	    lseek(STDIN_FILENO, 0, SEEK_CUR) == 0) {
+		fd = dup(STDIN_FILENO);
+		if (fd < 0)
+			return pp_fail(err, "'%s': %s", name, strerror(errno));
+		return fd;
+	}
+	fd = pp_io_tmpfd(dir, sizeof dir, err);
+	if (fd < 0)
 		return -1;
-	m->pos = pos;
-	return pos;
+	for (;;) {
+		ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			pp_fail(err, "'%s': read error: %s", name, strerror(errno));
+			break;
+		}
+		if (r == 0) {
+			if (lseek(fd, 0, SEEK_SET) == 0)
+				return fd;
+			pp_fail(err, "'%s': %s", name, strerror(errno));
+			break;
+		}
+		if (pp_io_write_all(fd, buf, (size_t)r) < 0) {
+			pp_fail(err, "'%s': copying to a temporary file in '%s': %s",
+				name, dir, strerror(errno));
+			break;
+		}
+	}
+	close(fd);
+	return -1;
 }
-
-static sf_count_t vio_read(void *p, sf_count_t n, void *u)
-{
-	struct memfile *m = u;
-
-	if (n > m->len - m->pos)
-		n = m->len - m->pos;
-	memcpy(p, m->data + m->pos, n);
-	m->pos += n;
-	return n;
-}
-
-static sf_count_t vio_write(const void *p, sf_count_t n, void *u)
-{
-	(void)p;
-	(void)n;
-	(void)u;
-	return 0;
-}
-
-static sf_count_t vio_tell(void *u)
-{
-	return ((struct memfile *)u)->pos;
-}
-
-static SF_VIRTUAL_IO mem_io = { vio_len, vio_seek, vio_read, vio_write,
-				vio_tell };
 
 /* --- opening ------------------------------------------------------------ */
 
 static int open_sf(struct pp_audio *a, const char *path, struct pp_err *err)
 {
+	int fd;
+
 	if (pp_io_is_std(path)) {
-		size_t len;
-
-		if (pp_read_all(path, &a->mem.data, &len, err) < 0)
+		fd = stdin_fd(a->name, err);
+		if (fd < 0)
 			return -1;
-		a->mem.len = (sf_count_t)len;
-		a->sf = sf_open_virtual(&mem_io, SFM_READ, &a->sfi, &a->mem);
 	} else {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return pp_fail(err, "'%s': cannot open: %s", a->name,
 				       strerror(errno));
-		a->sf = sf_open_fd(fd, SFM_READ, &a->sfi, SF_TRUE);
-		if (!a->sf)
-			close(fd);
 	}
-	if (!a->sf)
+	a->sf = sf_open_fd(fd, SFM_READ, &a->sfi, SF_TRUE);
+	if (!a->sf) {
+		close(fd);
 		return pp_fail(err, "'%s': not an audio file (libsndfile: %s)",
 			       a->name, sf_strerror(NULL));
+	}
 	if (a->sfi.channels < 1 || a->sfi.channels > 256 ||
 	    a->sfi.samplerate < 1 || a->sfi.samplerate > PP_AUDIO_MAX_RATE)
 		return pp_fail(err, "'%s': not an audio file (%d channels at "
@@ -181,7 +175,6 @@ void pp_audio_close(struct pp_audio *a)
 		sf_close(a->sf);
 	if (a->src)
 		src_delete(a->src);
-	free(a->mem.data);
 	free(a->tmp);
 	free(a->in);
 	free(a->name);

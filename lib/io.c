@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int pp_io_is_std(const char *path)
 {
@@ -75,4 +76,45 @@ int pp_read_all(const char *path, char **data, size_t *len, struct pp_err *err)
 	rc = read_stream(fp, name, data, len, err);
 	fclose(fp);
 	return rc;
+}
+
+int pp_io_tmpfd(char *dir, size_t dirsz, struct pp_err *err)
+{
+	const char *d = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!d || !*d)
+		d = "/tmp";
+	snprintf(dir, dirsz, "%s", d);
+	if (strlen(d) >= dirsz || strlen(d) + 16 > sizeof path)
+		return pp_fail(err, "cannot create a temporary file in '%s' (TMPDIR): "
+			       "the name is too long", dir);
+	snprintf(path, sizeof path, "%s/pp-XXXXXX", d);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return pp_fail(err, "cannot create a temporary file in '%s' (TMPDIR): %s",
+			       d, strerror(errno));
+	unlink(path);
+	return fd;
+}
+
+int pp_io_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

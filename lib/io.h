@@ -28,4 +28,16 @@ const char *pp_io_name(const char *path);
 /* True for NULL or "-". */
 int pp_io_is_std(const char *path);
 
+/* Creates a nameless temporary file in $TMPDIR (/tmp when unset or empty):
+ * made with mkstemp and unlinked at once, so nobody else can open it and
+ * the kernel frees it when the process ends, however it ends. Writes the
+ * directory into DIR (DIRSZ bytes) for later messages. Returns the
+ * descriptor, or -1 with "cannot create a temporary file in 'DIR'
+ * (TMPDIR): why". */
+int pp_io_tmpfd(char *dir, size_t dirsz, struct pp_err *err);
+
+/* Writes N bytes to FD, retrying short writes and EINTR. Returns 0, or -1
+ * with errno set (ENOSPC where write() wrote nothing). */
+int pp_io_write_all(int fd, const void *p, size_t n);
+
 #endif

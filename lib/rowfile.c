@@ -9,27 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
+
 int pp_rowfile_open(struct pp_rowfile *f, int width, struct pp_err *err)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[sizeof f->dir + 16];
-
 	memset(f, 0, sizeof *f);
 	f->width = width;
-	if (!dir || !*dir)
-		dir = "/tmp";
-	snprintf(f->dir, sizeof f->dir, "%s", dir);
-	if (strlen(dir) >= sizeof f->dir)
-		return pp_fail(err, "cannot create a temporary file in '%s' (TMPDIR): "
-			       "the name is too long", f->dir);
-	snprintf(path, sizeof path, "%s/pp-XXXXXX", dir);
-	f->fd = mkstemp(path);
+	f->fd = pp_io_tmpfd(f->dir, sizeof f->dir, err);
 	if (f->fd < 0)
-		return pp_fail(err, "cannot create a temporary file in '%s' (TMPDIR): %s",
-			       dir, strerror(errno));
-	/* Nameless from now on: the kernel frees it when the last descriptor
-	 * closes, even if the process is killed. */
-	unlink(path);
+		return -1;
 	f->is_open = 1;
 	return 0;
 }
@@ -37,19 +25,9 @@ int pp_rowfile_open(struct pp_rowfile *f, int width, struct pp_err *err)
 int pp_rowfile_append(struct pp_rowfile *f, const float *rows, size_t n,
 		      struct pp_err *err)
 {
-	const char *p = (const char *)rows;
-	size_t left = n * (size_t)f->width * sizeof(float);
-
-	while (left > 0) {
-		ssize_t w = write(f->fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return pp_fail(err, "temporary file in '%s': write error: %s",
-				       f->dir, w < 0 ? strerror(errno) : "no space left");
-		p += w;
-		left -= (size_t)w;
-	}
+	if (pp_io_write_all(f->fd, rows, n * (size_t)f->width * sizeof(float)) < 0)
+		return pp_fail(err, "temporary file in '%s': write error: %s",
+			       f->dir, strerror(errno));
 	f->rows += n;
 	return 0;
 }

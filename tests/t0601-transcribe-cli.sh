@@ -23,13 +23,21 @@ assert all(21 <= n[\"pitch\"] <= 108 and 1 <= n[\"velocity\"] <= 127 for n in d[
 "
 '
 
-test_expect_success WEIGHTS 'stdin gives the same notes as the file' '
+test_expect_success WEIGHTS 'stdin, redirected or piped, gives the same notes as the file' '
 	pp-transcribe <"$scale" >s.json &&
+	cat "$scale" | pp-transcribe >p.json &&
 	/usr/bin/python3 -c "
 import json
-a, b = (json.load(open(f))[\"notes\"] for f in (\"n.json\", \"s.json\"))
-assert a == b
+a, b, c = (json.load(open(f))[\"notes\"] for f in (\"n.json\", \"s.json\", \"p.json\"))
+assert a == b == c and len(a) > 0
 "
+'
+
+test_expect_success WEIGHTS 'a pipe is copied to TMPDIR: a missing TMPDIR is one line, exit 1' '
+	cat "$scale" | TMPDIR=$TRASH/nosuch test_expect_code 1 pp-transcribe -o q.json 2>err &&
+	test_one_line err &&
+	grep -q "cannot create a temporary file in .*nosuch" err &&
+	! test -e q.json
 '
 
 test_expect_success WEIGHTS 'MIDI output' '

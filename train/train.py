@@ -162,8 +162,17 @@ def cmd_train(a):
         if dev.type == "cuda" and ck.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(ck["cuda_rng"].cpu())
         print("resumed at epoch %d" % start, flush=True)
+    elif a.init_from:
+        t, meta = stio.load(a.init_from)
+        model.load_state_dict({k: torch.tensor(v.astype(np.float32), device=dev) for k, v in t.items()})
+        start = int(meta["epoch"])
+        # The exported file holds the best epoch's weights; its metrics stand
+        # as the best so far, so only a better valid loss replaces it.
+        best = dict(json.loads(meta["metrics"]), epoch=start)
+        print("warm start from %s (epoch %d, optimiser state not kept)" % (a.init_from, start), flush=True)
     info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
-            "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id}
+            "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
+            "init_from": os.path.basename(a.init_from) if a.init_from else None}
     log = open(os.path.join(a.out, "log.jsonl"), "a")
     deadline = time.time() + a.max_seconds if a.max_seconds else None
     yv, yt = data.y[va], data.y[te]
@@ -247,6 +256,9 @@ def main():
     p.add_argument("--lr", type=float, default=2.5e-5)
     p.add_argument("--out", required=True)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init-from", metavar="SAFETENSORS",
+                   help="warm start from exported weights (export.py models); "
+                        "the optimiser starts fresh, epochs count on from the file's")
     p.add_argument("--max-seconds", type=float, default=0)
     p.add_argument("--cpu", action="store_true")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
