@@ -5,7 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 #include <zip.h>
 
@@ -65,39 +67,62 @@ static void chomp(char *s)
 		s[--n] = '\0';
 }
 
-/* Parses XML text with the safe options; checks nothing about MusicXML. */
-static int parse_xml(const char *buf, size_t len, const char *name,
-		     xmlDocPtr *doc, struct pp_err *err)
+static const int parse_opts = XML_PARSE_NONET | XML_PARSE_NOERROR |
+			      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_COMPACT;
+
+/* A parser context on BUF with the safe options, or NULL (message in ERR). */
+static xmlParserCtxtPtr new_ctxt(const char *buf, size_t len, const char *name,
+				 int opts, struct pp_err *err)
 {
 	xmlParserCtxtPtr ctxt;
-	const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-			 XML_PARSE_NOCDATA | XML_PARSE_COMPACT;
 
 	if (len > PP_MUSICXML_MAX)
 		return pp_fail(err, "'%s': too large (%zu bytes, limit %zu)", name, len,
-			       PP_MUSICXML_MAX);
+			       PP_MUSICXML_MAX), NULL;
 	if (len > 0x7fffffff)
-		return pp_fail(err, "'%s': too large", name);
+		return pp_fail(err, "'%s': too large", name), NULL;
 	xmlSetExternalEntityLoader(no_entity_loader);
-	ctxt = xmlNewParserCtxt();
+	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
 	if (!ctxt)
-		return pp_fail(err, "'%s': out of memory", name);
-	*doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL, opts);
-	if (!*doc || !ctxt->wellFormed) {
+		return pp_fail(err, "'%s': out of memory", name), NULL;
+	xmlCtxtUseOptions(ctxt, opts);
+	return ctxt;
+}
+
+/* Runs the parser on CTXT; on success moves the document to *DOC, else
+ * fails with the parser's last message and line. Frees CTXT either way. */
+static int run_parser(xmlParserCtxtPtr ctxt, const char *name, xmlDocPtr *doc,
+		      struct pp_err *err)
+{
+	int ok;
+
+	xmlParseDocument(ctxt);
+	ok = ctxt->wellFormed && ctxt->myDoc;
+	if (!ok) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 		char msg[512];
 
 		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "not XML");
 		chomp(msg);
 		pp_fail(err, "'%s': line %d: %s", name, e ? e->line : 0, msg);
-		if (*doc)
-			xmlFreeDoc(*doc);
-		*doc = NULL;
-		xmlFreeParserCtxt(ctxt);
-		return -1;
+		if (ctxt->myDoc)
+			xmlFreeDoc(ctxt->myDoc);
+	} else {
+		*doc = ctxt->myDoc;
 	}
+	ctxt->myDoc = NULL;
 	xmlFreeParserCtxt(ctxt);
-	return 0;
+	return ok ? 0 : -1;
+}
+
+/* Parses XML text with the safe options; checks nothing about MusicXML. */
+static int parse_xml(const char *buf, size_t len, const char *name,
+		     xmlDocPtr *doc, struct pp_err *err)
+{
+	xmlParserCtxtPtr ctxt = new_ctxt(buf, len, name, parse_opts, err);
+
+	*doc = NULL;
+	return ctxt ? run_parser(ctxt, name, doc, err) : -1;
 }
 
 /* Reads member NAME of an open zip whole, within the size limit. */
@@ -228,22 +253,35 @@ static int check_root(xmlDocPtr doc, const char *name, struct pp_err *err)
 	return pp_fail(err, "'%s': not MusicXML (root element <%s>)", name, r);
 }
 
+/* The XML text of BUF: BUF itself, or the unzipped root file of an .mxl
+ * (then *OWNED is set and the caller frees it). */
+static int xml_text(const char *buf, size_t len, const char *name, const char **xml,
+		    size_t *xlen, char **owned, struct pp_err *err)
+{
+	*owned = NULL;
+	*xml = buf;
+	*xlen = len;
+	if (len >= 4 && !memcmp(buf, "PK\003\004", 4)) {
+		if (unzip_mxl(buf, len, name, owned, xlen, err) < 0)
+			return -1;
+		*xml = *owned;
+	}
+	return 0;
+}
+
 int pp_musicxml_parse(const char *buf, size_t len, const char *name,
 		      xmlDocPtr *doc, struct pp_err *err)
 {
-	char *xml = NULL;
+	const char *xml;
+	char *owned;
 	size_t xlen = 0;
 	int rc;
 
 	*doc = NULL;
-	if (len >= 4 && !memcmp(buf, "PK\003\004", 4)) {
-		if (unzip_mxl(buf, len, name, &xml, &xlen, err) < 0)
-			return -1;
-		rc = parse_xml(xml, xlen, name, doc, err);
-		free(xml);
-	} else {
-		rc = parse_xml(buf, len, name, doc, err);
-	}
+	if (xml_text(buf, len, name, &xml, &xlen, &owned, err) < 0)
+		return -1;
+	rc = parse_xml(xml, xlen, name, doc, err);
+	free(owned);
 	if (rc == 0 && check_root(*doc, name, err) < 0) {
 		xmlFreeDoc(*doc);
 		*doc = NULL;
@@ -263,5 +301,93 @@ int pp_musicxml_read(const char *path, xmlDocPtr *doc, struct pp_err *err)
 		return -1;
 	rc = pp_musicxml_parse(buf, len, pp_io_name(path), doc, err);
 	free(buf);
+	return rc;
+}
+
+/* ---- streaming ---- */
+
+/* State of a streaming parse, hung on the parser context's _private. */
+struct stream {
+	xmlParserCtxtPtr main;  /* the document's parser (entity contents get their own) */
+	pp_musicxml_visit visit;
+	void *ctx;
+	int root_checked, deliver; /* the root was seen; it is <score-partwise> */
+	int failed;             /* VISIT failed: its message is in verr */
+	struct pp_err verr;
+};
+
+/* Frees every child of NODE (all of them delivered or blank by now).
+ * Emptying the parent whole, not just unlinking the delivered element,
+ * matters: libxml2 appends following text to the parent's last child
+ * using lengths it kept from the last text node it made, which would be
+ * gone. With no children left it starts a fresh text node. */
+static void free_children(xmlNodePtr node)
+{
+	xmlNodePtr c = node->children;
+
+	node->children = node->last = NULL;
+	xmlFreeNodeList(c);
+}
+
+static int named(xmlNodePtr n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+/* The SAX end of an element: libxml2 finishes the node, then a complete
+ * child of the root, or of a <part>, goes to the visitor and is freed. */
+static void end_element(void *c, const xmlChar *local, const xmlChar *prefix,
+			const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = c;
+	struct stream *st = ctxt->_private;
+	int depth = ctxt->nodeNr - 1; /* of the element ending; the root is 0 */
+	xmlNodePtr cur = ctxt->node, parent;
+
+	xmlSAX2EndElementNs(c, local, prefix, uri);
+	if (!st || ctxt != st->main || !cur || depth < 1 || depth > 2 || !(parent = cur->parent))
+		return;
+	if (!st->root_checked) {
+		st->root_checked = 1;
+		st->deliver = named(ctxt->nodeTab[0], "score-partwise");
+	}
+	if (depth == 2 && !(named(parent, "part") && parent->parent == ctxt->nodeTab[0]))
+		return; /* inside <work>, <identification>...: delivered whole */
+	if (st->deliver && !st->failed && st->visit(st->ctx, cur, depth, &st->verr) < 0)
+		st->failed = 1;
+	free_children(parent);
+}
+
+int pp_musicxml_stream(const char *buf, size_t len, const char *name,
+		       pp_musicxml_visit visit, void *ctx, struct pp_err *err)
+{
+	const char *xml;
+	char *owned;
+	size_t xlen = 0;
+	struct stream st = { .visit = visit, .ctx = ctx };
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc = NULL;
+	int rc;
+
+	pp_err_clear(&st.verr);
+	if (xml_text(buf, len, name, &xml, &xlen, &owned, err) < 0)
+		return -1;
+	/* Blank text between elements is never read: not building it saves
+	 * a node for each indented line. */
+	ctxt = new_ctxt(xml, xlen, name, parse_opts | XML_PARSE_NOBLANKS, err);
+	if (!ctxt) {
+		free(owned);
+		return -1;
+	}
+	st.main = ctxt;
+	ctxt->_private = &st;
+	ctxt->sax->endElementNs = end_element;
+	rc = run_parser(ctxt, name, &doc, err);
+	free(owned);
+	if (rc == 0)
+		rc = check_root(doc, name, err);
+	if (rc == 0 && st.failed)
+		rc = pp_fail(err, "%s", st.verr.msg);
+	xmlFreeDoc(doc);
 	return rc;
 }

@@ -39,6 +39,25 @@ int pp_musicxml_read(const char *path, xmlDocPtr *doc, struct pp_err *err);
 int pp_musicxml_parse(const char *buf, size_t len, const char *name,
 		      xmlDocPtr *doc, struct pp_err *err);
 
+/* A visitor of pp_musicxml_stream: gets one complete element and its depth
+ * (1: a child of <score-partwise>; 2: a child of a <part>, a <measure>);
+ * returns 0, or -1 with a message in ERR to stop the visits. */
+typedef int (*pp_musicxml_visit)(void *ctx, xmlNodePtr el, int depth,
+				 struct pp_err *err);
+
+/* Reads a score as pp_musicxml_parse does (same safety, limits, root check
+ * and messages) but without keeping the tree: each complete child element
+ * of the root (<work>, <identification>, <part-list>...) and of each <part>
+ * (its measures) goes to VISIT as soon as it is parsed, in document order,
+ * and is freed after, so that memory stays that of one measure whatever
+ * the score's length. A <part> itself comes at its end (depth 1), without
+ * its measures. The nodes are valid during the call only; nothing is
+ * visited unless the root is <score-partwise>. An XML error wins over the
+ * root check, which wins over the visitor's error, as with a whole parse.
+ * Returns 0, or -1 with a message. */
+int pp_musicxml_stream(const char *buf, size_t len, const char *name,
+		       pp_musicxml_visit visit, void *ctx, struct pp_err *err);
+
 /* Helpers for walking the tree (used by score.c): the first element child
  * named NAME (or NULL), and an element's text (text and CDATA children
  * only; entity references are not expanded), copied into OUT (CAP bytes). */

@@ -84,7 +84,11 @@ struct reader {
 	/* cursor state of the part being read */
 	int part, divisions, num, den;
 	double pos, last_pos; /* q within the measure */
+	int wm;               /* index of the next measure in the part */
 	int *grace_pending; int ngp, cgp; /* raw note indices awaiting a main note */
+	/* identity, from the header elements */
+	int seen_work, seen_movement, seen_ident;
+	char work_title[512], movement_title[512], composer[512];
 };
 
 static int is(xmlNodePtr n, const char *name)
@@ -605,28 +609,82 @@ static int read_measure(struct reader *rd, xmlNodePtr meas, int wm)
 	return 0;
 }
 
-static int read_parts(struct reader *rd, xmlNodePtr root)
+/* The cursor state at the start of a part. */
+static void part_begin(struct reader *rd)
+{
+	rd->divisions = 1;
+	rd->num = 4;
+	rd->den = 4;
+	rd->wm = 0;
+}
+
+/* Title and composer: the first <work>'s <work-title>, else the first
+ * <movement-title>; the first <identification>'s first composer. */
+static void read_identity(struct reader *rd, xmlNodePtr el)
+{
+	char t[32];
+
+	if (is(el, "work") && !rd->seen_work) {
+		rd->seen_work = 1;
+		if (pp_xml_child(el, "work-title"))
+			pp_xml_text(pp_xml_child(el, "work-title"), rd->work_title,
+				    sizeof(rd->work_title));
+	} else if (is(el, "movement-title") && !rd->seen_movement) {
+		rd->seen_movement = 1;
+		pp_xml_text(el, rd->movement_title, sizeof(rd->movement_title));
+	} else if (is(el, "identification") && !rd->seen_ident) {
+		rd->seen_ident = 1;
+		for (xmlNodePtr c = el->children; c; c = c->next) {
+			if (!is(c, "creator"))
+				continue;
+			prop(c, "type", t, sizeof(t));
+			if (!strcmp(t, "composer")) {
+				pp_xml_text(c, rd->composer, sizeof(rd->composer));
+				break;
+			}
+		}
+	}
+}
+
+/* The visitor of the score's elements (pp_musicxml_stream): measures of
+ * each part in turn, the end of a part, and the header elements. */
+static int visit(void *ctx, xmlNodePtr el, int depth, struct pp_err *err)
+{
+	struct reader *rd = ctx;
+
+	rd->err = err;
+	if (depth == 2) {
+		if (!is(el, "measure"))
+			return 0;
+		if (read_measure(rd, el, rd->wm++) < 0)
+			return -1;
+		/* grace notes with no main note after them in the measure */
+		while (rd->ngp)
+			close_graces(rd, rd->notes[rd->grace_pending[0]].n.voice, -1);
+		return 0;
+	}
+	if (is(el, "part")) {
+		rd->part++;
+		part_begin(rd);
+	} else {
+		read_identity(rd, el);
+	}
+	return 0;
+}
+
+/* The same visits over a whole tree. */
+static int walk_tree(struct reader *rd, xmlNodePtr root)
 {
 	for (xmlNodePtr p = root->children; p; p = p->next) {
-		int wm = 0;
-		if (!is(p, "part"))
+		if (p->type != XML_ELEMENT_NODE)
 			continue;
-		rd->divisions = 1;
-		rd->num = 4;
-		rd->den = 4;
-		for (xmlNodePtr m = p->children; m; m = m->next) {
-			if (!is(m, "measure"))
-				continue;
-			if (read_measure(rd, m, wm++) < 0)
-				return -1;
-			/* grace notes with no main note after them in the measure */
-			while (rd->ngp)
-				close_graces(rd, rd->notes[rd->grace_pending[0]].n.voice, -1);
-		}
-		rd->part++;
+		if (is(p, "part"))
+			for (xmlNodePtr m = p->children; m; m = m->next)
+				if (m->type == XML_ELEMENT_NODE && visit(rd, m, 2, rd->err) < 0)
+					return -1;
+		if (visit(rd, p, 1, rd->err) < 0)
+			return -1;
 	}
-	if (rd->nwm == 0)
-		return pp_fail(rd->err, "'%s': the score has no measures", rd->name);
 	return 0;
 }
 
@@ -987,29 +1045,6 @@ out:
 	return rc;
 }
 
-static void read_identity(xmlNodePtr root, struct pp_score *s)
-{
-	char buf[512] = "", t[32];
-	xmlNodePtr work = pp_xml_child(root, "work"), id = pp_xml_child(root, "identification");
-
-	if (work && pp_xml_child(work, "work-title"))
-		pp_xml_text(pp_xml_child(work, "work-title"), buf, sizeof(buf));
-	if (!buf[0] && pp_xml_child(root, "movement-title"))
-		pp_xml_text(pp_xml_child(root, "movement-title"), buf, sizeof(buf));
-	s->title = strdup(buf);
-	buf[0] = '\0';
-	for (xmlNodePtr c = id ? id->children : NULL; c; c = c->next) {
-		if (!is(c, "creator"))
-			continue;
-		prop(c, "type", t, sizeof(t));
-		if (!strcmp(t, "composer")) {
-			pp_xml_text(c, buf, sizeof(buf));
-			break;
-		}
-	}
-	s->composer = strdup(buf);
-}
-
 static void reader_free(struct reader *rd)
 {
 	free(rd->notes);
@@ -1022,59 +1057,92 @@ static void reader_free(struct reader *rd)
 	free(rd->grace_pending);
 }
 
-int pp_score_build(xmlDocPtr doc, const char *name, int unfold,
-		   struct pp_score **out, struct pp_err *err)
+/* Lays out what READ gathered (RD) into a new score. */
+static int finish(struct reader *rd, const char *name, int unfold,
+		  struct pp_score **out, struct pp_err *err)
 {
-	struct reader rd;
 	struct pp_score *s = calloc(1, sizeof(*s));
 	int *order = NULL;
-	xmlNodePtr root = xmlDocGetRootElement(doc);
 
-	*out = NULL;
-	memset(&rd, 0, sizeof(rd));
-	rd.name = name;
-	rd.err = err;
+	rd->err = err;
 	if (!s)
 		return pp_fail(err, "out of memory");
 	s->source = strdup(name);
-	read_identity(root, s);
-	if (read_parts(&rd, root) < 0)
+	s->title = strdup(rd->work_title[0] ? rd->work_title : rd->movement_title);
+	s->composer = strdup(rd->composer);
+	if (rd->nwm == 0) {
+		pp_fail(err, "'%s': the score has no measures", name);
 		goto fail;
-	for (int i = 0; i < rd.nwm; i++)
-		s->has_repeats |= rd.wms[i].bwd;
+	}
+	for (int i = 0; i < rd->nwm; i++)
+		s->has_repeats |= rd->wms[i].bwd;
 	s->unfolded = unfold && s->has_repeats;
-	if (layout_measures(&rd, s, s->unfolded, &order) < 0 || build_beats(s, err) < 0 ||
-	    layout_events(&rd, s, order, err) < 0)
+	if (layout_measures(rd, s, s->unfolded, &order) < 0 || build_beats(s, err) < 0 ||
+	    layout_events(rd, s, order, err) < 0)
 		goto fail;
 	if (!s->source || !s->title || !s->composer) {
 		pp_fail(err, "out of memory");
 		goto fail;
 	}
 	free(order);
-	reader_free(&rd);
 	*out = s;
 	return 0;
 fail:
-	if (strncmp(err->msg, "'", 1))
-		pp_fail_wrap(err, "'%s'", name);
 	free(order);
-	reader_free(&rd);
 	pp_score_free(s);
 	return -1;
+}
+
+static void reader_init(struct reader *rd, const char *name, struct pp_err *err)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->name = name;
+	rd->err = err;
+	part_begin(rd);
+}
+
+/* Puts the file name in front of a message that lacks it. */
+static int name_it(struct pp_err *err, const char *name)
+{
+	if (strncmp(err->msg, "'", 1))
+		pp_fail_wrap(err, "'%s'", name);
+	return -1;
+}
+
+int pp_score_build(xmlDocPtr doc, const char *name, int unfold,
+		   struct pp_score **out, struct pp_err *err)
+{
+	struct reader rd;
+	int rc;
+
+	*out = NULL;
+	reader_init(&rd, name, err);
+	rc = walk_tree(&rd, xmlDocGetRootElement(doc));
+	if (rc == 0)
+		rc = finish(&rd, name, unfold, out, err);
+	reader_free(&rd);
+	return rc < 0 ? name_it(err, name) : 0;
 }
 
 int pp_score_read(const char *path, int unfold, struct pp_score **score,
 		  struct pp_err *err)
 {
-	xmlDocPtr doc;
+	struct reader rd;
+	const char *name = pp_io_name(path);
+	char *buf;
+	size_t len;
 	int rc;
 
 	*score = NULL;
-	if (pp_musicxml_read(path, &doc, err) < 0)
+	if (pp_read_all(path, &buf, &len, err) < 0)
 		return -1;
-	rc = pp_score_build(doc, pp_io_name(path), unfold, score, err);
-	xmlFreeDoc(doc);
-	return rc;
+	reader_init(&rd, name, err);
+	rc = pp_musicxml_stream(buf, len, name, visit, &rd, err);
+	free(buf);
+	if (rc == 0)
+		rc = finish(&rd, name, unfold, score, err);
+	reader_free(&rd);
+	return rc < 0 ? name_it(err, name) : 0;
 }
 
 void pp_score_free(struct pp_score *s)
