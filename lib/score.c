@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -880,28 +881,58 @@ static int cmp_lnote(const void *a, const void *b)
 }
 
 /* Merges each tie-stop note into the open note of the same part and pitch
- * that ends where it starts. */
-static void merge_ties(struct lnote *v, int n)
+ * that ends where it starts, the nearest before it in score order. Notes
+ * of one part and pitch are chained (PREV), and a search stops once no
+ * earlier note can last long enough to reach the tie, so that the pass
+ * stays linear. */
+static int merge_ties(struct lnote *v, int n, struct pp_err *err)
 {
-	for (int i = 0; i < n; i++) {
-		if (!v[i].tie_stop || v[i].n.grace)
-			continue;
-		for (int j = i - 1; j >= 0; j--) {
-			struct lnote *o = &v[j];
-			if (o->dead || !o->tie_start || o->n.pitch != v[i].n.pitch ||
-			    o->n.part != v[i].n.part)
-				continue;
-			if (fabs(o->n.onset + o->n.duration - v[i].n.onset) > 1e-3)
-				continue;
-			o->n.duration += v[i].n.duration;
-			o->n.notations |= v[i].n.notations &
-					  ~(PP_N_TRILL | PP_N_MORDENT | PP_N_TURN | PP_N_ARPEGGIATE);
-			o->n.slur |= v[i].n.slur & PP_MARK_STOP;
-			o->tie_start = v[i].tie_start;
-			v[i].dead = 1;
-			break;
-		}
+	int nparts = 0, *last, *prev;
+	double maxdur = 0; /* longest note before i */
+
+	for (int i = 0; i < n; i++)
+		if (v[i].n.part >= nparts)
+			nparts = v[i].n.part + 1;
+	last = malloc((size_t)nparts * 128 * sizeof(int));
+	prev = malloc(((size_t)n + 1) * sizeof(int));
+	if (!last || !prev) {
+		free(last);
+		free(prev);
+		return pp_fail(err, "out of memory");
 	}
+	for (int k = 0; k < nparts * 128; k++)
+		last[k] = -1;
+	for (int i = 0; i < n; i++) {
+		int *head = &last[v[i].n.part * 128 + v[i].n.pitch];
+		prev[i] = *head;
+		*head = i;
+		if (v[i].tie_stop && !v[i].n.grace) {
+			for (int j = prev[i]; j >= 0; j = prev[j]) {
+				struct lnote *o = &v[j];
+				if (o->n.onset + maxdur < v[i].n.onset - 1e-2)
+					break; /* too early to reach it (with a margin) */
+				if (o->dead || !o->tie_start)
+					continue;
+				if (fabs(o->n.onset + o->n.duration - v[i].n.onset) > 1e-3)
+					continue;
+				o->n.duration += v[i].n.duration;
+				o->n.notations |= v[i].n.notations &
+						  ~(PP_N_TRILL | PP_N_MORDENT | PP_N_TURN |
+						    PP_N_ARPEGGIATE);
+				o->n.slur |= v[i].n.slur & PP_MARK_STOP;
+				o->tie_start = v[i].tie_start;
+				v[i].dead = 1;
+				if (o->n.duration > maxdur)
+					maxdur = o->n.duration;
+				break;
+			}
+		}
+		if (v[i].n.duration > maxdur)
+			maxdur = v[i].n.duration;
+	}
+	free(last);
+	free(prev);
+	return 0;
 }
 
 static void drop_overlaps(struct lnote *v, int n)
@@ -927,30 +958,104 @@ static void drop_overlaps(struct lnote *v, int n)
 	}
 }
 
-/* following_rest: rests of the same part and voice chained from its end. */
+/* Rests of one part and voice by position, then by their order. */
+static int cmp_rest(const void *a, const void *b)
+{
+	const struct raw_rest *x = a, *y = b;
+
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	if (x->voice != y->voice)
+		return x->voice < y->voice ? -1 : 1;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->wm - y->wm; /* the order, see fill_rests */
+}
+
+/* The first rest in order of R (sorted by cmp_rest) of a part and voice at
+ * END (within 1e-4 q) that lasts, or NULL. */
+static const struct raw_rest *rest_at(const struct raw_rest *r, int nr, int part,
+				      int voice, double end)
+{
+	int lo = 0, hi = nr;
+	const struct raw_rest *best = NULL;
+
+	while (lo < hi) { /* the first not before (part, voice, end - 1e-4) */
+		int mid = (lo + hi) / 2;
+		const struct raw_rest *m = &r[mid];
+		if (m->part < part || (m->part == part && (m->voice < voice ||
+		    (m->voice == voice && m->pos < end - 1e-4))))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int j = lo; j < nr && r[j].part == part && r[j].voice == voice &&
+	     r[j].pos <= end + 1e-4; j++)
+		if (fabs(r[j].pos - end) <= 1e-4 && r[j].dur > EPS &&
+		    (!best || r[j].wm < best->wm))
+			best = &r[j];
+	return best;
+}
+
+/* following_rest: rests of the same part and voice chained from its end.
+ * R is sorted here, its wm member replaced by the rest's index in R as
+ * given (laid out in score order), so that of two rests at one place the
+ * first laid out wins. */
 static void fill_rests(struct pp_score *s, struct raw_rest *r, int nr)
 {
+	for (int j = 0; j < nr; j++)
+		r[j].wm = j;
+	qsort(r, (size_t)nr, sizeof(*r), cmp_rest);
 	for (int i = 0; i < s->n_notes; i++) {
 		struct pp_score_note *n = &s->notes[i];
 		double end = n->onset + n->duration;
-		int found = 1;
+		const struct raw_rest *x;
 		if (n->grace)
 			continue;
-		while (found) {
-			found = 0;
-			for (int j = 0; j < nr; j++) {
-				if (r[j].part != n->part || r[j].voice != n->voice ||
-				    fabs(r[j].pos - end) > 1e-4 || r[j].dur <= EPS)
-					continue;
-				n->following_rest += r[j].dur;
-				n->followed_by_fermata_rest |= r[j].fermata;
-				end += r[j].dur;
-				found = 1;
-				break;
-			}
+		while ((x = rest_at(r, nr, n->part, n->voice, end))) {
+			n->following_rest += x->dur;
+			n->followed_by_fermata_rest |= x->fermata;
+			end += x->dur;
 		}
 	}
 }
+
+/* Indices of N records (SIZE bytes each, written measure at offset OFF)
+ * grouped by written measure, stable: idx[start[w] .. start[w + 1]) are
+ * those of measure w, in their order. One pass, so that laying out M
+ * measures costs O(N + M), not O(N M). */
+struct groups { int *idx, *start; };
+
+static int group(const void *base, int n, size_t size, size_t off, int nwm,
+		 struct groups *g, struct pp_err *err)
+{
+	g->idx = malloc(((size_t)n + 1) * sizeof(int));
+	g->start = calloc((size_t)nwm + 2, sizeof(int));
+	if (!g->idx || !g->start)
+		return pp_fail(err, "out of memory");
+	for (int i = 0; i < n; i++) {
+		int w = *(const int *)((const char *)base + (size_t)i * size + off);
+		g->start[w + 2]++;
+	}
+	for (int w = 0; w < nwm; w++)
+		g->start[w + 2] += g->start[w + 1];
+	for (int i = 0; i < n; i++) {
+		int w = *(const int *)((const char *)base + (size_t)i * size + off);
+		g->idx[g->start[w + 1]++] = i;
+	}
+	return 0;
+}
+
+static void groups_free(struct groups *g)
+{
+	free(g->idx);
+	free(g->start);
+}
+
+#define GROUP(arr, n, nwm, g, err) \
+	group((arr), (n), sizeof(*(arr)), offsetof(__typeof__(*(arr)), wm), (nwm), (g), (err))
+#define EACH_IN(g, w, i) \
+	for (int k_ = (g).start[w], i; k_ < (g).start[(w) + 1] && ((i) = (g).idx[k_], 1); k_++)
 
 static int layout_events(struct reader *rd, struct pp_score *s, const int *order,
 			 struct pp_err *err)
@@ -958,14 +1063,21 @@ static int layout_events(struct reader *rd, struct pp_score *s, const int *order
 	int nl = 0, cl = 0, nr = 0, cr = 0, ct = 0, ck = 0, cd = 0, cte = 0;
 	struct lnote *v = NULL;
 	struct raw_rest *rests = NULL;
+	struct groups gn = { 0 }, gr = { 0 }, gti = { 0 }, gk = { 0 }, gt = { 0 },
+		      gd = { 0 };
 	int rc = -1;
 
+	if (GROUP(rd->notes, rd->nn, rd->nwm, &gn, err) < 0 ||
+	    GROUP(rd->rests, rd->nr, rd->nwm, &gr, err) < 0 ||
+	    GROUP(rd->times, rd->nti, rd->nwm, &gti, err) < 0 ||
+	    GROUP(rd->keys, rd->nk, rd->nwm, &gk, err) < 0 ||
+	    GROUP(rd->tempos, rd->nt, rd->nwm, &gt, err) < 0 ||
+	    GROUP(rd->dirs, rd->nd, rd->nwm, &gd, err) < 0)
+		goto out;
 	for (int k = 0; k < s->n_measures; k++) {
 		int w = order[k];
 		double off = s->measures[k].onset;
-		for (int i = 0; i < rd->nn; i++) {
-			if (rd->notes[i].wm != w)
-				continue;
+		EACH_IN(gn, w, i) {
 			struct lnote *x = PUSH(v, nl, cl, err);
 			if (!x)
 				goto out;
@@ -975,48 +1087,47 @@ static int layout_events(struct reader *rd, struct pp_score *s, const int *order
 			x->tie_start = rd->notes[i].tie_start;
 			x->tie_stop = rd->notes[i].tie_stop;
 		}
-		for (int i = 0; i < rd->nr; i++) {
-			if (rd->rests[i].wm != w)
-				continue;
+		EACH_IN(gr, w, i) {
 			struct raw_rest *x = PUSH(rests, nr, cr, err);
 			if (!x)
 				goto out;
 			*x = rd->rests[i];
 			x->pos += off;
 		}
-		for (int i = 0; i < rd->nti; i++) {
-			struct pp_score_time *x;
-			if (rd->times[i].wm == w && (x = PUSH(s->times, s->n_times, ct, err)))
-				*x = rd->times[i].t, x->onset += off;
-			else if (rd->times[i].wm == w)
+		EACH_IN(gti, w, i) {
+			struct pp_score_time *x = PUSH(s->times, s->n_times, ct, err);
+			if (!x)
 				goto out;
+			*x = rd->times[i].t;
+			x->onset += off;
 		}
-		for (int i = 0; i < rd->nk; i++) {
-			struct pp_score_key *x;
-			if (rd->keys[i].wm == w && (x = PUSH(s->keys, s->n_keys, ck, err)))
-				*x = rd->keys[i].k, x->onset += off;
-			else if (rd->keys[i].wm == w)
+		EACH_IN(gk, w, i) {
+			struct pp_score_key *x = PUSH(s->keys, s->n_keys, ck, err);
+			if (!x)
 				goto out;
+			*x = rd->keys[i].k;
+			x->onset += off;
 		}
-		for (int i = 0; i < rd->nt; i++) {
-			struct pp_score_tempo *x;
-			if (rd->tempos[i].wm == w && (x = PUSH(s->tempos, s->n_tempos, cte, err)))
-				*x = rd->tempos[i].t, x->onset += off;
-			else if (rd->tempos[i].wm == w)
+		EACH_IN(gt, w, i) {
+			struct pp_score_tempo *x = PUSH(s->tempos, s->n_tempos, cte, err);
+			if (!x)
 				goto out;
+			*x = rd->tempos[i].t;
+			x->onset += off;
 		}
-		for (int i = 0; i < rd->nd; i++) {
-			struct pp_score_direction *x;
-			if (rd->dirs[i].wm == w &&
-			    (x = PUSH(s->directions, s->n_directions, cd, err)))
-				*x = rd->dirs[i].d, x->onset += off;
-			else if (rd->dirs[i].wm == w)
+		EACH_IN(gd, w, i) {
+			struct pp_score_direction *x =
+				PUSH(s->directions, s->n_directions, cd, err);
+			if (!x)
 				goto out;
+			*x = rd->dirs[i].d;
+			x->onset += off;
 		}
 	}
 	/* ties are merged in written order within a voice: sort first */
 	qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
-	merge_ties(v, nl);
+	if (merge_ties(v, nl, err) < 0)
+		goto out;
 	drop_overlaps(v, nl);
 	s->notes = calloc((size_t)nl + 1, sizeof(*s->notes));
 	if (!s->notes) {
@@ -1040,6 +1151,12 @@ static int layout_events(struct reader *rd, struct pp_score *s, const int *order
 	fill_rests(s, rests, nr);
 	rc = 0;
 out:
+	groups_free(&gn);
+	groups_free(&gr);
+	groups_free(&gti);
+	groups_free(&gk);
+	groups_free(&gt);
+	groups_free(&gd);
 	free(v);
 	free(rests);
 	return rc;
