@@ -1281,49 +1281,131 @@ void pp_score_free(struct pp_score *s)
 
 /* ---- JSON ---- */
 
-static json_t *marks_json(unsigned bits)
-{
-	static const char *const names[] = { "start", "continue", "stop" };
-	json_t *a = json_array();
+/*
+ * A score of N notes makes some 25 N JSON values, and most of them repeat:
+ * small integers, the step letters, empty arrays, common durations. The
+ * note objects share one value for each of these instead of allocating a
+ * copy each (jansson counts the references), which roughly halves the
+ * allocations and the memory of the score member; keys are literal ASCII,
+ * so their UTF-8 check is skipped too.
+ */
+#define INT_LO (-16)
+#define INT_HI 1024
+#define REALS 64 /* a small direct-mapped cache of reals */
 
-	for (int i = 0; i < 3; i++)
-		if (bits & (1u << i))
-			json_array_append_new(a, json_string(names[i]));
-	return a;
+struct shared {
+	json_t *ints[INT_HI - INT_LO];
+	json_t *steps[7];
+	json_t *marks[8];       /* by PP_MARK_* bits */
+	json_t *no_notations;
+	json_t *reals[REALS];
+};
+
+/* A new reference to the shared integer V (or a new one out of range). */
+static json_t *sh_int(struct shared *c, long long v)
+{
+	json_t **x;
+
+	if (v < INT_LO || v >= INT_HI)
+		return json_integer(v);
+	x = &c->ints[v - INT_LO];
+	if (!*x)
+		*x = json_integer(v);
+	return json_incref(*x);
 }
 
-static json_t *note_json(const struct pp_score_note *n, int id)
+static json_t *sh_real(struct shared *c, double v)
 {
-	json_t *o = json_object(), *nots = json_array();
-	char step[2] = { n->step, 0 };
+	unsigned h;
+	json_t **x;
 
-	for (int i = 0; i < PP_N_COUNT; i++)
-		if (n->notations & (1u << i))
-			json_array_append_new(nots, json_string(pp_score_notation_names[i]));
-	json_object_set_new(o, "id", json_integer(id));
-	json_object_set_new(o, "part", json_integer(n->part));
-	json_object_set_new(o, "staff", json_integer(n->staff));
-	json_object_set_new(o, "voice", json_integer(n->voice));
-	json_object_set_new(o, "measure", json_integer(n->measure));
-	pp_json_set_real(o, "onset", n->onset);
-	pp_json_set_real(o, "duration", n->duration);
-	json_object_set_new(o, "beat", json_integer(n->beat));
-	json_object_set_new(o, "pitch", json_integer(n->pitch));
-	json_object_set_new(o, "step", json_string(step));
-	json_object_set_new(o, "alter", json_integer(n->alter));
-	json_object_set_new(o, "octave", json_integer(n->octave));
-	json_object_set_new(o, "grace", json_integer(n->grace));
-	json_object_set_new(o, "preceded_by_grace", json_boolean(n->preceded_by_grace));
-	json_object_set_new(o, "chord", json_boolean(n->chord));
-	pp_json_set_real(o, "following_rest", n->following_rest);
-	json_object_set_new(o, "followed_by_fermata_rest",
-			    json_boolean(n->followed_by_fermata_rest));
-	json_object_set_new(o, "slur", marks_json(n->slur));
-	json_object_set_new(o, "beam", marks_json(n->beam));
-	json_object_set_new(o, "notations", nots);
-	json_object_set_new(o, "overlapped", json_boolean(n->overlapped));
+	if (!isfinite(v))
+		PP_BUG("non-finite value in the score");
+	h = (unsigned)(long long)floor(v * 48) % REALS; /* 1/48 q: triplets, 16ths */
+	x = &c->reals[h];
+	if (*x) {
+		double w = json_real_value(*x);
+		if (!memcmp(&w, &v, sizeof(v))) /* bitwise: -0 is not 0 */
+			return json_incref(*x);
+	}
+	json_decref(*x);
+	*x = json_real(v);
+	return json_incref(*x);
+}
+
+static json_t *marks_json(struct shared *c, unsigned bits)
+{
+	static const char *const names[] = { "start", "continue", "stop" };
+	json_t **x = &c->marks[bits & 7];
+
+	if (!*x) {
+		*x = json_array();
+		for (int i = 0; i < 3; i++)
+			if (bits & (1u << i))
+				json_array_append_new(*x, json_string(names[i]));
+	}
+	return json_incref(*x);
+}
+
+static void shared_release(struct shared *c)
+{
+	for (int i = 0; i < INT_HI - INT_LO; i++)
+		json_decref(c->ints[i]);
+	for (int i = 0; i < 7; i++)
+		json_decref(c->steps[i]);
+	for (int i = 0; i < 8; i++)
+		json_decref(c->marks[i]);
+	for (int i = 0; i < REALS; i++)
+		json_decref(c->reals[i]);
+	json_decref(c->no_notations);
+}
+
+static void set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new_nocheck(o, key, v);
+}
+
+static json_t *note_json(struct shared *c, const struct pp_score_note *n, int id)
+{
+	json_t *o = json_object(), *nots;
+
+	if (n->notations) {
+		nots = json_array();
+		for (int i = 0; i < PP_N_COUNT; i++)
+			if (n->notations & (1u << i))
+				json_array_append_new(nots,
+						      json_string(pp_score_notation_names[i]));
+	} else {
+		if (!c->no_notations)
+			c->no_notations = json_array();
+		nots = json_incref(c->no_notations);
+	}
+	json_t **step = &c->steps[(n->step - 'A') % 7];
+	if (!*step)
+		*step = json_stringn(&n->step, 1);
+	set(o, "id", json_integer(id));
+	set(o, "part", sh_int(c, n->part));
+	set(o, "staff", sh_int(c, n->staff));
+	set(o, "voice", sh_int(c, n->voice));
+	set(o, "measure", sh_int(c, n->measure));
+	set(o, "onset", sh_real(c, n->onset));
+	set(o, "duration", sh_real(c, n->duration));
+	set(o, "beat", sh_int(c, n->beat));
+	set(o, "pitch", sh_int(c, n->pitch));
+	set(o, "step", json_incref(*step));
+	set(o, "alter", sh_int(c, n->alter));
+	set(o, "octave", sh_int(c, n->octave));
+	set(o, "grace", sh_int(c, n->grace));
+	set(o, "preceded_by_grace", json_boolean(n->preceded_by_grace));
+	set(o, "chord", json_boolean(n->chord));
+	set(o, "following_rest", sh_real(c, n->following_rest));
+	set(o, "followed_by_fermata_rest", json_boolean(n->followed_by_fermata_rest));
+	set(o, "slur", marks_json(c, n->slur));
+	set(o, "beam", marks_json(c, n->beam));
+	set(o, "notations", nots);
+	set(o, "overlapped", json_boolean(n->overlapped));
 	if (n->xml_id[0])
-		json_object_set_new(o, "xml_id", json_string(n->xml_id));
+		set(o, "xml_id", json_string(n->xml_id));
 	return o;
 }
 
@@ -1332,6 +1414,7 @@ static const char *const dir_kinds[] = { "dynamic", "wedge", "words", "pedal" };
 json_t *pp_score_json(const struct pp_score *s)
 {
 	json_t *o = json_object(), *a;
+	struct shared *c;
 
 	json_object_set_new(o, "source", json_string(s->source));
 	json_object_set_new(o, "title", json_string(s->title));
@@ -1401,8 +1484,16 @@ json_t *pp_score_json(const struct pp_score *s)
 	}
 	json_object_set_new(o, "directions", a);
 	a = json_array();
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		json_decref(a);
+		json_decref(o);
+		return NULL;
+	}
 	for (int i = 0; i < s->n_notes; i++)
-		json_array_append_new(a, note_json(&s->notes[i], i));
+		json_array_append_new(a, note_json(c, &s->notes[i], i));
+	shared_release(c);
+	free(c);
 	json_object_set_new(o, "notes", a);
 	return o;
 }

@@ -127,7 +127,10 @@ int pp_score_build(xmlDocPtr doc, const char *name, int unfold,
 
 void pp_score_free(struct pp_score *score);
 
-/* The alignment/1 "score" member (a new reference). */
+/* The alignment/1 "score" member (a new reference). The notes share
+ * values that repeat (small integers, steps, empty and mark arrays, common
+ * durations) to save memory: treat the result as read-only, or
+ * json_deep_copy it before changing a value inside a note. */
 json_t *pp_score_json(const struct pp_score *score);
 
 /* Index of the measure holding position Q (clamped to the score). */
