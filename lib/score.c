@@ -102,6 +102,21 @@ static int line_of(xmlNodePtr n)
 	return (int)xmlGetLineNo(n);
 }
 
+/* The number in S, as strtod reads it; plain integers (nearly every
+ * number in MusicXML) without the cost of strtod. */
+static double number(const char *s)
+{
+	const char *p = s + (*s == '-');
+	long v = 0;
+	int k = 0;
+
+	while (p[k] >= '0' && p[k] <= '9' && k < 9)
+		v = v * 10 + (p[k++] - '0');
+	if (k && !p[k])
+		return *s == '-' ? -(double)v : (double)v;
+	return strtod(s, NULL);
+}
+
 static int child_int(xmlNodePtr n, const char *name, int dflt)
 {
 	char buf[64];
@@ -110,7 +125,7 @@ static int child_int(xmlNodePtr n, const char *name, int dflt)
 	if (!c)
 		return dflt;
 	pp_xml_text(c, buf, sizeof(buf));
-	return buf[0] ? (int)lround(strtod(buf, NULL)) : dflt;
+	return buf[0] ? (int)lround(number(buf)) : dflt;
 }
 
 static double child_num(xmlNodePtr n, const char *name, double dflt)
@@ -121,7 +136,7 @@ static double child_num(xmlNodePtr n, const char *name, double dflt)
 	if (!c)
 		return dflt;
 	pp_xml_text(c, buf, sizeof(buf));
-	return buf[0] ? strtod(buf, NULL) : dflt;
+	return buf[0] ? number(buf) : dflt;
 }
 
 static void prop(xmlNodePtr n, const char *name, char *out, size_t cap)
@@ -267,30 +282,65 @@ static int read_pitch(struct reader *rd, xmlNodePtr note, xmlNodePtr pitch,
 	return 0;
 }
 
+/* The children of a <note> that read_note looks at (the first of each). */
+struct note_parts { xmlNodePtr pitch, grace, dur, chord, rest, voice, staff, nots; };
+
+static void note_parts(xmlNodePtr note, struct note_parts *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (xmlNodePtr c = note->children; c; c = c->next) {
+		xmlNodePtr *slot = NULL;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		switch (c->name[0]) {
+		case 'p': slot = is(c, "pitch") ? &p->pitch : NULL; break;
+		case 'g': slot = is(c, "grace") ? &p->grace : NULL; break;
+		case 'd': slot = is(c, "duration") ? &p->dur : NULL; break;
+		case 'c': slot = is(c, "chord") ? &p->chord : NULL; break;
+		case 'r': slot = is(c, "rest") ? &p->rest : NULL; break;
+		case 'v': slot = is(c, "voice") ? &p->voice : NULL; break;
+		case 's': slot = is(c, "staff") ? &p->staff : NULL; break;
+		case 'n': slot = is(c, "notations") ? &p->nots : NULL; break;
+		}
+		if (slot && !*slot)
+			*slot = c;
+	}
+}
+
+/* The number in element C (trimmed), DFLT when C is absent or empty. */
+static double num_of(xmlNodePtr c, double dflt)
+{
+	char buf[64];
+
+	if (!c)
+		return dflt;
+	pp_xml_text(c, buf, sizeof(buf));
+	return buf[0] ? number(buf) : dflt;
+}
+
 static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 {
 	struct raw_note r;
-	xmlNodePtr pitch = pp_xml_child(note, "pitch");
-	xmlNodePtr grace = pp_xml_child(note, "grace");
-	xmlNodePtr dur = pp_xml_child(note, "duration");
+	struct note_parts np;
 	double d = 0;
 	char t[32];
 
+	note_parts(note, &np);
 	memset(&r, 0, sizeof(r));
-	r.xml_chord = pp_xml_child(note, "chord") != NULL;
-	r.n.voice = child_int(note, "voice", 1);
-	r.n.staff = child_int(note, "staff", 1);
+	r.xml_chord = np.chord != NULL;
+	r.n.voice = np.voice ? (int)lround(num_of(np.voice, 1)) : 1;
+	r.n.staff = np.staff ? (int)lround(num_of(np.staff, 1)) : 1;
 	if (r.n.voice < 1)
 		r.n.voice = 1;
 	if (r.n.staff < 1)
 		r.n.staff = 1;
 	r.n.part = rd->part;
 	r.wm = wm;
-	if (!grace) {
-		if (!dur)
+	if (!np.grace) {
+		if (!np.dur)
 			return pp_fail(rd->err, "'%s': line %d: <note> without <duration>",
 				       rd->name, line_of(note));
-		d = child_num(note, "duration", -1) / rd->divisions;
+		d = num_of(np.dur, -1) / rd->divisions;
 		if (!(d >= 0) || d > 1e4)
 			return pp_fail(rd->err, "'%s': line %d: bad <duration>", rd->name,
 				       line_of(note));
@@ -300,18 +350,17 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 		rd->last_pos = rd->pos;
 		rd->pos += d;
 	}
-	if (pp_xml_child(note, "rest") || !pitch) {
-		if (pp_xml_child(note, "rest") && !r.xml_chord) {
+	if (np.rest || !np.pitch) {
+		if (np.rest && !r.xml_chord) {
 			struct raw_rest *x = PUSH(rd->rests, rd->nr, rd->cr, rd->err);
-			xmlNodePtr nots = pp_xml_child(note, "notations");
 			if (!x)
 				return -1;
 			*x = (struct raw_rest){ rd->part, r.n.voice, wm, start, d,
-						nots && pp_xml_child(nots, "fermata") };
+						np.nots && pp_xml_child(np.nots, "fermata") };
 		}
 		return 0; /* rests, unpitched notes */
 	}
-	if (read_pitch(rd, note, pitch, &r) < 0)
+	if (read_pitch(rd, note, np.pitch, &r) < 0)
 		return -1;
 	r.n.onset = start;
 	r.n.duration = d;
@@ -333,8 +382,8 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 			r.n.notations |= PP_N_CUE;
 		}
 	}
-	if (grace) {
-		prop(grace, "slash", t, sizeof(t));
+	if (np.grace) {
+		prop(np.grace, "slash", t, sizeof(t));
 		if (!strcmp(t, "yes"))
 			r.n.notations |= PP_N_SLASH;
 	}
@@ -343,7 +392,7 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 		return -1;
 	*x = r;
 	int idx = rd->nn - 1;
-	if (grace) {
+	if (np.grace) {
 		int *g = PUSH(rd->grace_pending, rd->ngp, rd->cgp, rd->err);
 		if (!g)
 			return -1;
