@@ -51,11 +51,20 @@ static void *push(void **p, int *n, int *cap, size_t elem, struct pp_err *err)
 	return (char *)*p + (size_t)(*n)++ * elem;
 }
 
+/* A tremolo written on a note (see expand_tremolos). */
+enum { TREM_NONE, TREM_SINGLE, TREM_START, TREM_STOP };
+struct trem {
+	int kind;               /* TREM_* */
+	int marks;              /* 1-8 */
+	double stroke;          /* q: the value of one stroke (0 until known) */
+};
+
 struct raw_note {
 	struct pp_score_note n; /* onset holds the position in the measure */
 	int wm;                 /* written measure */
 	int tie_start, tie_stop;
 	int xml_chord;
+	struct trem trem;
 };
 
 struct raw_rest { int part, voice, wm; double pos, dur; int fermata; };
@@ -86,6 +95,7 @@ struct reader {
 	int part, divisions, num, den;
 	double pos, last_pos; /* q within the measure */
 	int wm;               /* index of the next measure in the part */
+	int chord_head;       /* raw note index of the chord being read, -1 none */
 	int *grace_pending; int ngp, cgp; /* raw note indices awaiting a main note */
 	/* identity, from the header elements */
 	int seen_work, seen_movement, seen_ident;
@@ -173,6 +183,29 @@ static unsigned mark_bits(const char *t)
 	return 0;
 }
 
+/* <tremolo type="single|start|stop">MARKS</tremolo>; unmeasured tremolos
+ * (type "unmeasured", or no marks) are not kept: their speed is free. */
+static void read_tremolo(xmlNodePtr el, struct trem *t)
+{
+	char type[32], text[32];
+	int marks;
+
+	prop(el, "type", type, sizeof(type));
+	pp_xml_text(el, text, sizeof(text));
+	marks = text[0] ? (int)lround(number(text)) : 0;
+	if (marks < 1 || marks > 8)
+		return;
+	if (!type[0] || !strcmp(type, "single"))
+		t->kind = TREM_SINGLE;
+	else if (!strcmp(type, "start"))
+		t->kind = TREM_START;
+	else if (!strcmp(type, "stop"))
+		t->kind = TREM_STOP;
+	else
+		return;
+	t->marks = marks;
+}
+
 static void read_notations(xmlNodePtr nots, struct raw_note *r)
 {
 	char t[32];
@@ -209,7 +242,9 @@ static void read_notations(xmlNodePtr nots, struct raw_note *r)
 					prop(a, "type", t, sizeof(t));
 					if (!strcmp(t, "start"))
 						r->n.notations |= PP_N_TRILL;
-				} else if (strstr(an, "mordent") || !strcmp(an, "shake"))
+				} else if (!strcmp(an, "tremolo"))
+					read_tremolo(a, &r->trem);
+				else if (strstr(an, "mordent") || !strcmp(an, "shake"))
 					r->n.notations |= PP_N_MORDENT;
 				else if (strstr(an, "turn")) r->n.notations |= PP_N_TURN;
 			}
@@ -283,7 +318,10 @@ static int read_pitch(struct reader *rd, xmlNodePtr note, xmlNodePtr pitch,
 }
 
 /* The children of a <note> that read_note looks at (the first of each). */
-struct note_parts { xmlNodePtr pitch, grace, dur, chord, rest, voice, staff, nots; };
+struct note_parts {
+	xmlNodePtr pitch, grace, dur, chord, rest, voice, staff, nots, type;
+	int dots;
+};
 
 static void note_parts(xmlNodePtr note, struct note_parts *p)
 {
@@ -294,8 +332,12 @@ static void note_parts(xmlNodePtr note, struct note_parts *p)
 			continue;
 		switch (c->name[0]) {
 		case 'p': slot = is(c, "pitch") ? &p->pitch : NULL; break;
+		case 't': slot = is(c, "type") ? &p->type : NULL; break;
 		case 'g': slot = is(c, "grace") ? &p->grace : NULL; break;
-		case 'd': slot = is(c, "duration") ? &p->dur : NULL; break;
+		case 'd':
+			slot = is(c, "duration") ? &p->dur : NULL;
+			p->dots += is(c, "dot");
+			break;
 		case 'c': slot = is(c, "chord") ? &p->chord : NULL; break;
 		case 'r': slot = is(c, "rest") ? &p->rest : NULL; break;
 		case 'v': slot = is(c, "voice") ? &p->voice : NULL; break;
@@ -316,6 +358,59 @@ static double num_of(xmlNodePtr c, double dflt)
 		return dflt;
 	pp_xml_text(c, buf, sizeof(buf));
 	return buf[0] ? number(buf) : dflt;
+}
+
+/* Quarter notes in a <type> value, 0 if unknown. */
+static double type_q(const char *t)
+{
+	static const char *const names[] = {
+		"1024th", "512th", "256th", "128th", "64th", "32nd", "16th",
+		"eighth", "quarter", "half", "whole", "breve", "long", "maxima",
+	};
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(t, names[i]))
+			return ldexp(1, i - 8);
+	return 0;
+}
+
+/* The value of one stroke of a tremolo on a note that lasts D (q): its
+ * written value with MARKS more beams (a quarter or longer note has none
+ * of its own, an eighth one...), times its tuplet ratio. The two notes of
+ * a two-note tremolo are each written with half of their type's time (the
+ * MusicXML rule), so their value spans 2 D. Without a <type>, the largest
+ * power of two in the span stands for the value. */
+static double stroke_value(xmlNodePtr type, int dots, double d, int two, int marks)
+{
+	char t[32] = "";
+	double span = two ? 2 * d : d, value, ratio = 1;
+
+	if (type)
+		pp_xml_text(type, t, sizeof(t));
+	value = type_q(t);
+	if (value > 0)
+		ratio = span / (value * (2 - ldexp(1, -dots)));
+	else
+		value = ldexp(1, (int)floor(log2(span)));
+	int beams = value < 1 ? (int)lround(-log2(value)) : 0;
+	return ldexp(ratio, -(beams + marks));
+}
+
+/* The notes of a chord share the tremolo written on one of them: the chord
+ * runs from rd->chord_head to the note just read. */
+static void chord_tremolo(struct reader *rd)
+{
+	struct raw_note *v = rd->notes;
+	int last = rd->nn - 1, from = -1;
+
+	if (rd->chord_head < 0 || v[rd->chord_head].n.voice != v[last].n.voice)
+		return;
+	for (int i = rd->chord_head; i <= last && from < 0; i++)
+		if (v[i].trem.kind)
+			from = i;
+	for (int i = rd->chord_head; from >= 0 && i <= last; i++)
+		if (!v[i].trem.kind)
+			v[i].trem = v[from].trem;
 }
 
 static int read_note(struct reader *rd, xmlNodePtr note, int wm)
@@ -351,6 +446,8 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 		rd->pos += d;
 	}
 	if (np.rest || !np.pitch) {
+		if (!r.xml_chord)
+			rd->chord_head = -1;
 		if (np.rest && !r.xml_chord) {
 			struct raw_rest *x = PUSH(rd->rests, rd->nr, rd->cr, rd->err);
 			if (!x)
@@ -386,7 +483,13 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 		prop(np.grace, "slash", t, sizeof(t));
 		if (!strcmp(t, "yes"))
 			r.n.notations |= PP_N_SLASH;
+		r.trem.kind = TREM_NONE;
 	}
+	if (r.trem.kind && d > 0)
+		r.trem.stroke = stroke_value(np.type, np.dots, d, r.trem.kind != TREM_SINGLE,
+					     r.trem.marks);
+	else
+		r.trem.kind = TREM_NONE;
 	struct raw_note *x = PUSH(rd->notes, rd->nn, rd->cn, rd->err);
 	if (!x)
 		return -1;
@@ -400,6 +503,10 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 	} else if (!r.xml_chord) {
 		close_graces(rd, r.n.voice, idx);
 	}
+	if (!r.xml_chord)
+		rd->chord_head = np.grace ? -1 : idx;
+	else if (!np.grace)
+		chord_tremolo(rd);
 	return 0;
 }
 
@@ -626,6 +733,7 @@ static int read_measure(struct reader *rd, xmlNodePtr meas, int wm)
 	}
 	m = &rd->wms[wm];
 	rd->pos = rd->last_pos = 0;
+	rd->chord_head = -1;
 	for (xmlNodePtr c = meas->children; c; c = c->next) {
 		int rc = 0;
 		if (c->type != XML_ELEMENT_NODE)
@@ -759,7 +867,7 @@ static int in_ending(const char *ending, int pass)
 }
 
 /* Playing order of the written measures. Returns the count (<= cap). */
-static int play_order(struct wmeasure *w, int n, int unfold, int *order, int cap)
+static int play_order(const struct wmeasure *w, int n, int unfold, int *order, int cap)
 {
 	int k = 0, start = 0, pass = 1;
 	int *done = calloc((size_t)n, sizeof(int));
@@ -809,23 +917,23 @@ static double nominal_len(int num, int den)
 	return num * 4.0 / den;
 }
 
-static int layout_measures(struct reader *rd, struct pp_score *s, int unfold,
-			   int **order_out)
+static int layout_measures(const struct reader *rd, struct pp_score *s, int unfold,
+			   int **order_out, struct pp_err *err)
 {
 	int cap = rd->nwm * 4 + 16;
 	int *order = malloc((size_t)cap * sizeof(int));
 	double q = 0;
 
 	if (!order)
-		return pp_fail(rd->err, "out of memory");
+		return pp_fail(err, "out of memory");
 	s->n_measures = play_order(rd->wms, rd->nwm, unfold, order, cap);
 	s->measures = calloc((size_t)s->n_measures, sizeof(*s->measures));
 	if (!s->measures) {
 		free(order);
-		return pp_fail(rd->err, "out of memory");
+		return pp_fail(err, "out of memory");
 	}
 	for (int k = 0; k < s->n_measures; k++) {
-		struct wmeasure *w = &rd->wms[order[k]];
+		const struct wmeasure *w = &rd->wms[order[k]];
 		struct pp_score_measure *m = &s->measures[k];
 		double nom = nominal_len(w->numerator, w->denominator);
 		m->index = k;
@@ -922,7 +1030,11 @@ static int cmp_note(const void *a, const void *b)
 	return x->voice - y->voice;
 }
 
-struct lnote { struct pp_score_note n; int tie_start, tie_stop, dead; };
+struct lnote {
+	struct pp_score_note n;
+	int tie_start, tie_stop, dead;
+	struct trem trem;
+};
 
 static int cmp_lnote(const void *a, const void *b)
 {
@@ -1005,6 +1117,120 @@ static void drop_overlaps(struct lnote *v, int n)
 				break;
 		}
 	}
+}
+
+/*
+ * Tremolos played out. A single-note tremolo repeats its note (a chord:
+ * all of its notes) in strokes of its stroke value over its (tied)
+ * duration; a two-note tremolo alternates its start note (or chord) with
+ * its stop note, the one of the same part and voice that begins where the
+ * start ends, over their two durations, the start first. Strokes split the
+ * time evenly; the first stroke of each written note is that note (it keeps
+ * its id and markings), the others are copies without them. Every note of
+ * a played tremolo has tremolo = its stroke number, from 1. A tremolo of
+ * fewer than two or more than TREM_MAX strokes stays as written, and all
+ * tremolos together add at most 8 notes a written note (plus TREM_MAX), so
+ * that memory stays linear in the score whatever it says.
+ */
+#define TREM_MAX 128
+
+/* Marks the notes of V (sorted) that begin at ONSET in the part and voice
+ * of V[I], have tremolo KIND and are not yet played out; returns how many,
+ * their indices in OUT (room for CAP) and their longest duration. */
+static int trem_group(const struct lnote *v, int n, int i, double onset, int kind,
+		      int *out, int cap, double *dur)
+{
+	int lo = 0, hi = n, k = 0;
+
+	while (lo < hi) { /* the first note not before onset - 1e-3 */
+		int mid = (lo + hi) / 2;
+		if (v[mid].n.onset < onset - 1e-3)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*dur = 0;
+	for (int j = lo; j < n && v[j].n.onset <= onset + 1e-3 && k < cap; j++) {
+		const struct lnote *x = &v[j];
+		if (x->dead || x->n.grace || x->n.tremolo || x->trem.kind != kind ||
+		    x->n.part != v[i].n.part || x->n.voice != v[i].n.voice)
+			continue;
+		out[k++] = j;
+		if (x->n.duration > *dur)
+			*dur = x->n.duration;
+	}
+	return k;
+}
+
+/* Adds the strokes of one tremolo: groups A (strokes 1, 3...) and B (2, 4...;
+ * B may be A) from ONSET, COUNT strokes of STEP. */
+static int trem_strokes(struct lnote **v, int *n, int *cap, const int *a, int na,
+			const int *b, int nb, double onset, int count, double step,
+			struct pp_err *err)
+{
+	for (int k = 0; k < count; k++) {
+		const int *g = k % 2 ? b : a;
+		int ng = k % 2 ? nb : na;
+		for (int j = 0; j < ng; j++) {
+			struct lnote *x;
+			if (k == 0 || (k == 1 && b != a)) { /* the written note itself */
+				x = &(*v)[g[j]];
+			} else {
+				if (!PUSH(*v, *n, *cap, err))
+					return -1;
+				x = &(*v)[*n - 1];
+				*x = (*v)[g[j]];
+				x->n.xml_id[0] = '\0';
+				x->n.slur = x->n.beam = x->n.notations = 0;
+				x->n.preceded_by_grace = x->n.overlapped = 0;
+			}
+			x->n.onset = onset + k * step;
+			x->n.duration = step;
+			x->n.tremolo = k + 1;
+		}
+	}
+	return 0;
+}
+
+/* Plays out the tremolos of V (sorted by cmp_lnote), appending strokes to
+ * it; returns 1 if it changed V (sort it again), 0 if not, -1 (ERR) when
+ * out of memory. */
+static int expand_tremolos(struct lnote **v, int *n, int *cap, struct pp_err *err)
+{
+	int n0 = *n, budget = 8 * n0 + TREM_MAX, changed = 0;
+	int a[16], b[16];
+
+	for (int i = 0; i < n0; i++) {
+		struct lnote *x = &(*v)[i];
+		double da, db = 0, total, onset = x->n.onset;
+		int na, nb = 0, count;
+		if (x->dead || x->n.grace || x->n.tremolo || x->trem.stroke <= 0 ||
+		    (x->trem.kind != TREM_SINGLE && x->trem.kind != TREM_START))
+			continue;
+		na = trem_group(*v, n0, i, onset, x->trem.kind, a, 16, &da);
+		total = da;
+		if (x->trem.kind == TREM_START) {
+			nb = trem_group(*v, n0, i, onset + da, TREM_STOP, b, 16, &db);
+			if (!nb) {
+				x->trem.kind = TREM_NONE; /* no partner: as written */
+				continue;
+			}
+			total += db;
+		}
+		count = (int)lround(total / x->trem.stroke);
+		int copies = nb ? (count - 2) * (na + nb) / 2 + na : (count - 1) * na;
+		if (count < 2 || count > TREM_MAX || copies > budget) {
+			for (int j = 0; j < na; j++)
+				(*v)[a[j]].trem.kind = TREM_NONE;
+			continue;
+		}
+		budget -= copies;
+		if (trem_strokes(v, n, cap, a, na, nb ? b : a, nb ? nb : na, onset, count,
+				 total / count, err) < 0)
+			return -1;
+		changed = 1;
+	}
+	return changed;
 }
 
 /* Rests of one part and voice by position, then by their order. */
@@ -1106,8 +1332,8 @@ static void groups_free(struct groups *g)
 #define EACH_IN(g, w, i) \
 	for (int k_ = (g).start[w], i; k_ < (g).start[(w) + 1] && ((i) = (g).idx[k_], 1); k_++)
 
-static int layout_events(struct reader *rd, struct pp_score *s, const int *order,
-			 struct pp_err *err)
+static int layout_events(const struct reader *rd, struct pp_score *s, const int *order,
+			 int flags, struct pp_err *err)
 {
 	int nl = 0, cl = 0, nr = 0, cr = 0, ct = 0, ck = 0, cd = 0, cte = 0;
 	struct lnote *v = NULL;
@@ -1135,6 +1361,7 @@ static int layout_events(struct reader *rd, struct pp_score *s, const int *order
 			x->n.chord = rd->notes[i].xml_chord;
 			x->tie_start = rd->notes[i].tie_start;
 			x->tie_stop = rd->notes[i].tie_stop;
+			x->trem = rd->notes[i].trem;
 		}
 		EACH_IN(gr, w, i) {
 			struct raw_rest *x = PUSH(rests, nr, cr, err);
@@ -1177,6 +1404,13 @@ static int layout_events(struct reader *rd, struct pp_score *s, const int *order
 	qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
 	if (merge_ties(v, nl, err) < 0)
 		goto out;
+	if (flags & PP_SCORE_TREMOLO) {
+		int changed = expand_tremolos(&v, &nl, &cl, err);
+		if (changed < 0)
+			goto out;
+		if (changed)
+			qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
+	}
 	drop_overlaps(v, nl);
 	s->notes = calloc((size_t)nl + 1, sizeof(*s->notes));
 	if (!s->notes) {
@@ -1223,28 +1457,38 @@ static void reader_free(struct reader *rd)
 	free(rd->grace_pending);
 }
 
-/* Lays out what READ gathered (RD) into a new score. */
-static int finish(struct reader *rd, const char *name, int unfold,
-		  struct pp_score **out, struct pp_err *err)
+/* Puts the file name in front of a message that lacks it. */
+static int name_it(struct pp_err *err, const char *name)
 {
+	if (strncmp(err->msg, "'", 1))
+		pp_fail_wrap(err, "'%s'", name);
+	return -1;
+}
+
+/* A score read but not laid out: what the reader gathered. */
+struct pp_score_source {
+	struct reader rd;
+	char *name;             /* for messages and the score's source */
+};
+
+int pp_score_layout(const struct pp_score_source *src, int flags,
+		    struct pp_score **out, struct pp_err *err)
+{
+	const struct reader *rd = &src->rd;
 	struct pp_score *s = calloc(1, sizeof(*s));
 	int *order = NULL;
 
-	rd->err = err;
+	*out = NULL;
 	if (!s)
 		return pp_fail(err, "out of memory");
-	s->source = strdup(name);
+	s->source = strdup(src->name);
 	s->title = strdup(rd->work_title[0] ? rd->work_title : rd->movement_title);
 	s->composer = strdup(rd->composer);
-	if (rd->nwm == 0) {
-		pp_fail(err, "'%s': the score has no measures", name);
-		goto fail;
-	}
 	for (int i = 0; i < rd->nwm; i++)
 		s->has_repeats |= rd->wms[i].bwd;
-	s->unfolded = unfold && s->has_repeats;
-	if (layout_measures(rd, s, s->unfolded, &order) < 0 || build_beats(s, err) < 0 ||
-	    layout_events(rd, s, order, err) < 0)
+	s->unfolded = (flags & PP_SCORE_UNFOLD) && s->has_repeats;
+	if (layout_measures(rd, s, s->unfolded, &order, err) < 0 ||
+	    build_beats(s, err) < 0 || layout_events(rd, s, order, flags, err) < 0)
 		goto fail;
 	if (!s->source || !s->title || !s->composer) {
 		pp_fail(err, "out of memory");
@@ -1256,59 +1500,97 @@ static int finish(struct reader *rd, const char *name, int unfold,
 fail:
 	free(order);
 	pp_score_free(s);
-	return -1;
+	return name_it(err, src->name);
 }
 
-static void reader_init(struct reader *rd, const char *name, struct pp_err *err)
+static struct pp_score_source *source_new(const char *name, struct pp_err *err)
 {
-	memset(rd, 0, sizeof(*rd));
-	rd->name = name;
-	rd->err = err;
-	part_begin(rd);
+	struct pp_score_source *src = calloc(1, sizeof(*src));
+
+	if (!src || !(src->name = strdup(name))) {
+		free(src);
+		pp_fail(err, "out of memory");
+		return NULL;
+	}
+	src->rd.name = src->name;
+	src->rd.err = err;
+	part_begin(&src->rd);
+	return src;
 }
 
-/* Puts the file name in front of a message that lacks it. */
-static int name_it(struct pp_err *err, const char *name)
+/* Ends reading: a score needs a measure. */
+static int source_done(struct pp_score_source *src, int rc, struct pp_err *err)
 {
-	if (strncmp(err->msg, "'", 1))
-		pp_fail_wrap(err, "'%s'", name);
-	return -1;
+	if (rc == 0 && src->rd.nwm == 0)
+		rc = pp_fail(err, "'%s': the score has no measures", src->name);
+	src->rd.err = NULL;
+	if (rc < 0)
+		name_it(err, src->name);
+	return rc;
 }
 
-int pp_score_build(xmlDocPtr doc, const char *name, int unfold,
-		   struct pp_score **out, struct pp_err *err)
+void pp_score_source_free(struct pp_score_source *src)
 {
-	struct reader rd;
-	int rc;
-
-	*out = NULL;
-	reader_init(&rd, name, err);
-	rc = walk_tree(&rd, xmlDocGetRootElement(doc));
-	if (rc == 0)
-		rc = finish(&rd, name, unfold, out, err);
-	reader_free(&rd);
-	return rc < 0 ? name_it(err, name) : 0;
+	if (!src)
+		return;
+	reader_free(&src->rd);
+	free(src->name);
+	free(src);
 }
 
-int pp_score_read(const char *path, int unfold, struct pp_score **score,
-		  struct pp_err *err)
+int pp_score_load(const char *path, struct pp_score_source **out, struct pp_err *err)
 {
-	struct reader rd;
-	const char *name = pp_io_name(path);
+	struct pp_score_source *src;
 	char *buf;
 	size_t len;
 	int rc;
 
-	*score = NULL;
+	*out = NULL;
 	if (pp_read_all(path, &buf, &len, err) < 0)
 		return -1;
-	reader_init(&rd, name, err);
-	rc = pp_musicxml_stream(buf, len, name, visit, &rd, err);
+	src = source_new(pp_io_name(path), err);
+	if (!src) {
+		free(buf);
+		return -1;
+	}
+	rc = pp_musicxml_stream(buf, len, src->name, visit, &src->rd, err);
 	free(buf);
+	if (source_done(src, rc, err) < 0) {
+		pp_score_source_free(src);
+		return -1;
+	}
+	*out = src;
+	return 0;
+}
+
+int pp_score_build(xmlDocPtr doc, const char *name, int flags,
+		   struct pp_score **out, struct pp_err *err)
+{
+	struct pp_score_source *src = source_new(name, err);
+	int rc;
+
+	*out = NULL;
+	if (!src)
+		return -1;
+	rc = source_done(src, walk_tree(&src->rd, xmlDocGetRootElement(doc)), err);
 	if (rc == 0)
-		rc = finish(&rd, name, unfold, score, err);
-	reader_free(&rd);
-	return rc < 0 ? name_it(err, name) : 0;
+		rc = pp_score_layout(src, flags, out, err);
+	pp_score_source_free(src);
+	return rc;
+}
+
+int pp_score_read(const char *path, int flags, struct pp_score **score,
+		  struct pp_err *err)
+{
+	struct pp_score_source *src;
+	int rc;
+
+	*score = NULL;
+	if (pp_score_load(path, &src, err) < 0)
+		return -1;
+	rc = pp_score_layout(src, flags, score, err);
+	pp_score_source_free(src);
+	return rc;
 }
 
 void pp_score_free(struct pp_score *s)
@@ -1455,6 +1737,8 @@ static json_t *note_json(struct shared *c, const struct pp_score_note *n, int id
 	set(o, "overlapped", json_boolean(n->overlapped));
 	if (n->xml_id[0])
 		set(o, "xml_id", json_string(n->xml_id));
+	if (n->tremolo)
+		set(o, "tremolo", sh_int(c, n->tremolo));
 	return o;
 }
 
