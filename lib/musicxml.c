@@ -81,6 +81,8 @@ static xmlParserCtxtPtr new_ctxt(const char *buf, size_t len, const char *name,
 			       PP_MUSICXML_MAX), NULL;
 	if (len > 0x7fffffff)
 		return pp_fail(err, "'%s': too large", name), NULL;
+	if (len == 0) /* libxml2 makes no context for it; its own words */
+		return pp_fail(err, "'%s': line 1: Document is empty", name), NULL;
 	xmlSetExternalEntityLoader(no_entity_loader);
 	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
 	if (!ctxt)

@@ -88,6 +88,18 @@ test_expect_success 'external entities are neither fetched nor expanded' '
 	! grep -q root: out.json
 '
 
+test_expect_success 'internal entities with markup stay unexpanded (streamed parse)' '
+	score "$A/entity.musicxml" &&
+	test "$(q "[.title, [.measures[].number], [.notes[].pitch], [.directions[].text]]")" = \
+		"[\"T  x\",[\"1\",\"2\"],[62,64],[\"a  b\"]]"
+'
+
+test_expect_success 'an empty file: the parser'"'"'s message' '
+	: >empty.musicxml &&
+	test_expect_code 1 pp-align -s empty.musicxml empty.json 2>err &&
+	test_one_line err && grep -q "empty.musicxml.: line 1: Document is empty" err
+'
+
 test_expect_success 'malformed XML: one line with the line number' '
 	test_expect_code 1 pp-align -s "$A/malformed.musicxml" empty.json 2>err &&
 	test_one_line err && grep -q "malformed.musicxml.: line [0-9]" err
