@@ -533,8 +533,10 @@ static struct pp_prf prf(char **t, int nt, char **e, int ne)
 	struct pp_prf r = { 1, 1, 1, 0, ne, nt };
 	int i = 0, j = 0;
 
-	qsort(t, (size_t)nt, sizeof(char *), cmp_str);
-	qsort(e, (size_t)ne, sizeof(char *), cmp_str);
+	if (nt) /* an empty set may be a NULL array */
+		qsort(t, (size_t)nt, sizeof(char *), cmp_str);
+	if (ne)
+		qsort(e, (size_t)ne, sizeof(char *), cmp_str);
 	while (i < nt && j < ne) {
 		int c = strcmp(t[i], e[j]);
 		if (c == 0)

@@ -1278,6 +1278,8 @@ static const struct raw_rest *rest_at(const struct raw_rest *r, int nr, int part
  * first laid out wins. */
 static void fill_rests(struct pp_score *s, struct raw_rest *r, int nr)
 {
+	if (!nr)
+		return;
 	for (int j = 0; j < nr; j++)
 		r[j].wm = j;
 	qsort(r, (size_t)nr, sizeof(*r), cmp_rest);
@@ -1401,7 +1403,8 @@ static int layout_events(const struct reader *rd, struct pp_score *s, const int 
 		}
 	}
 	/* ties are merged in written order within a voice: sort first */
-	qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
+	if (nl)
+		qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
 	if (merge_ties(v, nl, err) < 0)
 		goto out;
 	if (flags & PP_SCORE_TREMOLO) {
