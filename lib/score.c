@@ -1,13 +1,14 @@
 /*
  * score.c - the score model built from MusicXML (see score.h).
  *
- * Two steps. Reading walks every part's measures in document order and
- * collects "raw" events (notes, rests, directions, attribute changes) with
+ * Two steps. Reading (pp_score_load) visits every part's measures in
+ * document order as the parser streams them and collects "raw" events (notes, rests, directions, attribute changes) with
  * their written measure and their position inside it (q). Layout then
  * decides the measures' order (written, or unfolded through repeats and
  * voltas) and onsets, copies the events into playing order, merges ties,
- * drops overlapped duplicates, sorts the notes and fills the derived
- * members (beat, following rest).
+ * plays tremolos out, drops overlapped duplicates, sorts the notes and
+ * fills the derived members (beat, following rest). One reading can be
+ * laid out several ways (pp_score_layout).
  */
 #include "score.h"
 
@@ -102,14 +103,16 @@ struct reader {
 	char work_title[512], movement_title[512], composer[512];
 };
 
-static int is(xmlNodePtr n, const char *name)
+typedef const struct pp_xml_el xel; /* an element of the light tree */
+
+static int is(xel *n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+	return !strcmp(n->name, name);
 }
 
-static int line_of(xmlNodePtr n)
+static int line_of(xel *n)
 {
-	return (int)xmlGetLineNo(n);
+	return n->line;
 }
 
 /* The number in S, as strtod reads it; plain integers (nearly every
@@ -127,35 +130,33 @@ static double number(const char *s)
 	return strtod(s, NULL);
 }
 
-static int child_int(xmlNodePtr n, const char *name, int dflt)
+static int child_int(xel *n, const char *name, int dflt)
 {
 	char buf[64];
-	xmlNodePtr c = pp_xml_child(n, name);
+	xel *c = pp_xml_el_child(n, name);
 
 	if (!c)
 		return dflt;
-	pp_xml_text(c, buf, sizeof(buf));
+	pp_xml_el_text(c, buf, sizeof(buf));
 	return buf[0] ? (int)lround(number(buf)) : dflt;
 }
 
-static double child_num(xmlNodePtr n, const char *name, double dflt)
+static double child_num(xel *n, const char *name, double dflt)
 {
 	char buf[64];
-	xmlNodePtr c = pp_xml_child(n, name);
+	xel *c = pp_xml_el_child(n, name);
 
 	if (!c)
 		return dflt;
-	pp_xml_text(c, buf, sizeof(buf));
+	pp_xml_el_text(c, buf, sizeof(buf));
 	return buf[0] ? number(buf) : dflt;
 }
 
-static void prop(xmlNodePtr n, const char *name, char *out, size_t cap)
+static void prop(xel *n, const char *name, char *out, size_t cap)
 {
-	xmlChar *p = xmlGetProp(n, (const xmlChar *)name);
+	const char *p = pp_xml_el_attr(n, name);
 
-	snprintf(out, cap, "%s", p ? (const char *)p : "");
-	if (p)
-		xmlFree(p);
+	snprintf(out, cap, "%s", p ? p : "");
 }
 
 static int bpm_of(int num)
@@ -185,13 +186,13 @@ static unsigned mark_bits(const char *t)
 
 /* <tremolo type="single|start|stop">MARKS</tremolo>; unmeasured tremolos
  * (type "unmeasured", or no marks) are not kept: their speed is free. */
-static void read_tremolo(xmlNodePtr el, struct trem *t)
+static void read_tremolo(xel *el, struct trem *t)
 {
 	char type[32], text[32];
 	int marks;
 
 	prop(el, "type", type, sizeof(type));
-	pp_xml_text(el, text, sizeof(text));
+	pp_xml_el_text(el, text, sizeof(text));
 	marks = text[0] ? (int)lround(number(text)) : 0;
 	if (marks < 1 || marks > 8)
 		return;
@@ -206,13 +207,11 @@ static void read_tremolo(xmlNodePtr el, struct trem *t)
 	t->marks = marks;
 }
 
-static void read_notations(xmlNodePtr nots, struct raw_note *r)
+static void read_notations(xel *nots, struct raw_note *r)
 {
 	char t[32];
 
-	for (xmlNodePtr c = nots->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
+	for (xel *c = nots->child; c; c = c->next) {
 		if (is(c, "tied")) {
 			prop(c, "type", t, sizeof(t));
 			r->tie_start |= !strcmp(t, "start") || !strcmp(t, "continue");
@@ -225,9 +224,7 @@ static void read_notations(xmlNodePtr nots, struct raw_note *r)
 		} else if (is(c, "arpeggiate")) {
 			r->n.notations |= PP_N_ARPEGGIATE;
 		} else if (is(c, "articulations") || is(c, "ornaments")) {
-			for (xmlNodePtr a = c->children; a; a = a->next) {
-				if (a->type != XML_ELEMENT_NODE)
-					continue;
+			for (xel *a = c->child; a; a = a->next) {
 				const char *an = (const char *)a->name;
 				if (!strcmp(an, "staccato")) r->n.notations |= PP_N_STACCATO;
 				else if (!strcmp(an, "staccatissimo") || !strcmp(an, "spiccato"))
@@ -294,13 +291,13 @@ static void close_graces(struct reader *rd, int voice, int main)
 	rd->ngp = w;
 }
 
-static int read_pitch(struct reader *rd, xmlNodePtr note, xmlNodePtr pitch,
+static int read_pitch(struct reader *rd, xel *note, xel *pitch,
 		      struct raw_note *r)
 {
 	char s[16];
-	xmlNodePtr st = pp_xml_child(pitch, "step");
+	xel *st = pp_xml_el_child(pitch, "step");
 
-	pp_xml_text(st, s, sizeof(s));
+	pp_xml_el_text(st, s, sizeof(s));
 	r->n.step = (char)toupper((unsigned char)s[0]);
 	if (!st || step_value(r->n.step) < 0 || s[1])
 		return pp_fail(rd->err, "'%s': line %d: bad <step> '%s'", rd->name,
@@ -319,17 +316,15 @@ static int read_pitch(struct reader *rd, xmlNodePtr note, xmlNodePtr pitch,
 
 /* The children of a <note> that read_note looks at (the first of each). */
 struct note_parts {
-	xmlNodePtr pitch, grace, dur, chord, rest, voice, staff, nots, type;
+	xel *pitch, *grace, *dur, *chord, *rest, *voice, *staff, *nots, *type;
 	int dots;
 };
 
-static void note_parts(xmlNodePtr note, struct note_parts *p)
+static void note_parts(xel *note, struct note_parts *p)
 {
 	memset(p, 0, sizeof(*p));
-	for (xmlNodePtr c = note->children; c; c = c->next) {
-		xmlNodePtr *slot = NULL;
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
+	for (xel *c = note->child; c; c = c->next) {
+		xel **slot = NULL;
 		switch (c->name[0]) {
 		case 'p': slot = is(c, "pitch") ? &p->pitch : NULL; break;
 		case 't': slot = is(c, "type") ? &p->type : NULL; break;
@@ -350,13 +345,13 @@ static void note_parts(xmlNodePtr note, struct note_parts *p)
 }
 
 /* The number in element C (trimmed), DFLT when C is absent or empty. */
-static double num_of(xmlNodePtr c, double dflt)
+static double num_of(xel *c, double dflt)
 {
 	char buf[64];
 
 	if (!c)
 		return dflt;
-	pp_xml_text(c, buf, sizeof(buf));
+	pp_xml_el_text(c, buf, sizeof(buf));
 	return buf[0] ? number(buf) : dflt;
 }
 
@@ -380,13 +375,13 @@ static double type_q(const char *t)
  * a two-note tremolo are each written with half of their type's time (the
  * MusicXML rule), so their value spans 2 D. Without a <type>, the largest
  * power of two in the span stands for the value. */
-static double stroke_value(xmlNodePtr type, int dots, double d, int two, int marks)
+static double stroke_value(xel *type, int dots, double d, int two, int marks)
 {
 	char t[32] = "";
 	double span = two ? 2 * d : d, value, ratio = 1;
 
 	if (type)
-		pp_xml_text(type, t, sizeof(t));
+		pp_xml_el_text(type, t, sizeof(t));
 	value = type_q(t);
 	if (value > 0)
 		ratio = span / (value * (2 - ldexp(1, -dots)));
@@ -413,7 +408,7 @@ static void chord_tremolo(struct reader *rd)
 			v[i].trem = v[from].trem;
 }
 
-static int read_note(struct reader *rd, xmlNodePtr note, int wm)
+static int read_note(struct reader *rd, xel *note, int wm)
 {
 	struct raw_note r;
 	struct note_parts np;
@@ -453,7 +448,7 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 			if (!x)
 				return -1;
 			*x = (struct raw_rest){ rd->part, r.n.voice, wm, start, d,
-						np.nots && pp_xml_child(np.nots, "fermata") };
+						np.nots && pp_xml_el_child(np.nots, "fermata") };
 		}
 		return 0; /* rests, unpitched notes */
 	}
@@ -462,7 +457,7 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 	r.n.onset = start;
 	r.n.duration = d;
 	prop(note, "id", r.n.xml_id, sizeof(r.n.xml_id));
-	for (xmlNodePtr c = note->children; c; c = c->next) {
+	for (xel *c = note->child; c; c = c->next) {
 		if (is(c, "tie")) {
 			prop(c, "type", t, sizeof(t));
 			r.tie_start |= !strcmp(t, "start");
@@ -470,7 +465,7 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 		} else if (is(c, "beam")) {
 			prop(c, "number", t, sizeof(t));
 			if (!t[0] || !strcmp(t, "1")) {
-				pp_xml_text(c, t, sizeof(t));
+				pp_xml_el_text(c, t, sizeof(t));
 				r.n.beam |= mark_bits(t);
 			}
 		} else if (is(c, "notations")) {
@@ -569,20 +564,16 @@ static int add_tempo(struct reader *rd, int wm, double qpm, const char *text)
 	return 0;
 }
 
-static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int staff,
+static int read_direction_type(struct reader *rd, xel *dt, int wm, int staff,
 			       char *words, size_t wcap, double *metro)
 {
 	char t[64];
 
-	for (xmlNodePtr c = dt->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
+	for (xel *c = dt->child; c; c = c->next) {
 		if (is(c, "dynamics")) {
-			for (xmlNodePtr x = c->children; x; x = x->next) {
-				if (x->type != XML_ELEMENT_NODE)
-					continue;
+			for (xel *x = c->child; x; x = x->next) {
 				if (is(x, "other-dynamics"))
-					pp_xml_text(x, t, sizeof(t));
+					pp_xml_el_text(x, t, sizeof(t));
 				else
 					snprintf(t, sizeof(t), "%s", (const char *)x->name);
 				if (add_dir(rd, wm, staff, PP_DIR_DYNAMIC, t) < 0)
@@ -595,7 +586,7 @@ static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int sta
 				return -1;
 		} else if (is(c, "words")) {
 			size_t l = strlen(words);
-			pp_xml_text(c, t, sizeof(t));
+			pp_xml_el_text(c, t, sizeof(t));
 			if (t[0])
 				snprintf(words + l, wcap - l, "%s%s", l ? " " : "", t);
 		} else if (is(c, "pedal")) {
@@ -605,12 +596,12 @@ static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int sta
 					return -1;
 			}
 		} else if (is(c, "metronome")) {
-			xmlNodePtr bu = pp_xml_child(c, "beat-unit");
+			xel *bu = pp_xml_el_child(c, "beat-unit");
 			double pm = child_num(c, "per-minute", 0);
 			if (bu && pm > 0) {
-				pp_xml_text(bu, t, sizeof(t));
+				pp_xml_el_text(bu, t, sizeof(t));
 				double q = beat_unit_q(t);
-				if (pp_xml_child(c, "beat-unit-dot"))
+				if (pp_xml_el_child(c, "beat-unit-dot"))
 					q *= 1.5;
 				*metro = pm * q;
 			}
@@ -619,14 +610,14 @@ static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int sta
 	return 0;
 }
 
-static int read_direction(struct reader *rd, xmlNodePtr dir, int wm)
+static int read_direction(struct reader *rd, xel *dir, int wm)
 {
 	char words[64] = "", t[64];
 	double metro = 0, qpm = 0;
 	int staff = child_int(dir, "staff", 1);
-	xmlNodePtr snd = pp_xml_child(dir, "sound");
+	xel *snd = pp_xml_el_child(dir, "sound");
 
-	for (xmlNodePtr c = dir->children; c; c = c->next)
+	for (xel *c = dir->child; c; c = c->next)
 		if (is(c, "direction-type") &&
 		    read_direction_type(rd, c, wm, staff, words, sizeof(words), &metro) < 0)
 			return -1;
@@ -644,11 +635,11 @@ static int read_direction(struct reader *rd, xmlNodePtr dir, int wm)
 	return 0;
 }
 
-static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
+static int read_attributes(struct reader *rd, xel *at, int wm)
 {
 	char t[32];
 
-	for (xmlNodePtr c = at->children; c; c = c->next) {
+	for (xel *c = at->child; c; c = c->next) {
 		if (is(c, "divisions")) {
 			int dv = child_int(at, "divisions", 0);
 			if (dv <= 0)
@@ -656,10 +647,10 @@ static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
 					       rd->name, line_of(c));
 			rd->divisions = dv;
 		} else if (is(c, "time") && rd->part == 0) {
-			xmlNodePtr b = pp_xml_child(c, "beats");
+			xel *b = pp_xml_el_child(c, "beats");
 			int num = 0, den = child_int(c, "beat-type", 4);
 			if (b) {
-				pp_xml_text(b, t, sizeof(t));
+				pp_xml_el_text(b, t, sizeof(t));
 				for (char *s = t; *s;) { /* "3+2" */
 					num += (int)strtol(s, &s, 10);
 					while (*s && !isdigit((unsigned char)*s))
@@ -681,9 +672,9 @@ static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
 			x->wm = wm;
 			x->k.onset = rd->pos;
 			x->k.fifths = child_int(c, "fifths", 0);
-			xmlNodePtr m = pp_xml_child(c, "mode");
+			xel *m = pp_xml_el_child(c, "mode");
 			if (m)
-				pp_xml_text(m, x->k.mode, sizeof(x->k.mode));
+				pp_xml_el_text(m, x->k.mode, sizeof(x->k.mode));
 			else
 				snprintf(x->k.mode, sizeof(x->k.mode), "major");
 		}
@@ -691,10 +682,10 @@ static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
 	return 0;
 }
 
-static void read_barline(struct reader *rd, xmlNodePtr bl, struct wmeasure *m)
+static void read_barline(struct reader *rd, xel *bl, struct wmeasure *m)
 {
 	char t[32];
-	xmlNodePtr rep = pp_xml_child(bl, "repeat"), end = pp_xml_child(bl, "ending");
+	xel *rep = pp_xml_el_child(bl, "repeat"), *end = pp_xml_el_child(bl, "ending");
 
 	(void)rd;
 	if (rep) {
@@ -716,7 +707,7 @@ static void read_barline(struct reader *rd, xmlNodePtr bl, struct wmeasure *m)
 	}
 }
 
-static int read_measure(struct reader *rd, xmlNodePtr meas, int wm)
+static int read_measure(struct reader *rd, xel *meas, int wm)
 {
 	struct wmeasure *m;
 	char t[16];
@@ -734,10 +725,8 @@ static int read_measure(struct reader *rd, xmlNodePtr meas, int wm)
 	m = &rd->wms[wm];
 	rd->pos = rd->last_pos = 0;
 	rd->chord_head = -1;
-	for (xmlNodePtr c = meas->children; c; c = c->next) {
+	for (xel *c = meas->child; c; c = c->next) {
 		int rc = 0;
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
 		if (is(c, "note"))
 			rc = read_note(rd, c, wm);
 		else if (is(c, "backup") || is(c, "forward")) {
@@ -778,26 +767,26 @@ static void part_begin(struct reader *rd)
 
 /* Title and composer: the first <work>'s <work-title>, else the first
  * <movement-title>; the first <identification>'s first composer. */
-static void read_identity(struct reader *rd, xmlNodePtr el)
+static void read_identity(struct reader *rd, xel *el)
 {
 	char t[32];
 
 	if (is(el, "work") && !rd->seen_work) {
 		rd->seen_work = 1;
-		if (pp_xml_child(el, "work-title"))
-			pp_xml_text(pp_xml_child(el, "work-title"), rd->work_title,
+		if (pp_xml_el_child(el, "work-title"))
+			pp_xml_el_text(pp_xml_el_child(el, "work-title"), rd->work_title,
 				    sizeof(rd->work_title));
 	} else if (is(el, "movement-title") && !rd->seen_movement) {
 		rd->seen_movement = 1;
-		pp_xml_text(el, rd->movement_title, sizeof(rd->movement_title));
+		pp_xml_el_text(el, rd->movement_title, sizeof(rd->movement_title));
 	} else if (is(el, "identification") && !rd->seen_ident) {
 		rd->seen_ident = 1;
-		for (xmlNodePtr c = el->children; c; c = c->next) {
+		for (xel *c = el->child; c; c = c->next) {
 			if (!is(c, "creator"))
 				continue;
 			prop(c, "type", t, sizeof(t));
 			if (!strcmp(t, "composer")) {
-				pp_xml_text(c, rd->composer, sizeof(rd->composer));
+				pp_xml_el_text(c, rd->composer, sizeof(rd->composer));
 				break;
 			}
 		}
@@ -806,7 +795,7 @@ static void read_identity(struct reader *rd, xmlNodePtr el)
 
 /* The visitor of the score's elements (pp_musicxml_stream): measures of
  * each part in turn, the end of a part, and the header elements. */
-static int visit(void *ctx, xmlNodePtr el, int depth, struct pp_err *err)
+static int visit(void *ctx, xel *el, int depth, struct pp_err *err)
 {
 	struct reader *rd = ctx;
 
@@ -830,21 +819,6 @@ static int visit(void *ctx, xmlNodePtr el, int depth, struct pp_err *err)
 	return 0;
 }
 
-/* The same visits over a whole tree. */
-static int walk_tree(struct reader *rd, xmlNodePtr root)
-{
-	for (xmlNodePtr p = root->children; p; p = p->next) {
-		if (p->type != XML_ELEMENT_NODE)
-			continue;
-		if (is(p, "part"))
-			for (xmlNodePtr m = p->children; m; m = m->next)
-				if (m->type == XML_ELEMENT_NODE && visit(rd, m, 2, rd->err) < 0)
-					return -1;
-		if (visit(rd, p, 1, rd->err) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 /* ---- layout ---- */
 
@@ -1566,21 +1540,6 @@ int pp_score_load(const char *path, struct pp_score_source **out, struct pp_err 
 	return 0;
 }
 
-int pp_score_build(xmlDocPtr doc, const char *name, int flags,
-		   struct pp_score **out, struct pp_err *err)
-{
-	struct pp_score_source *src = source_new(name, err);
-	int rc;
-
-	*out = NULL;
-	if (!src)
-		return -1;
-	rc = source_done(src, walk_tree(&src->rd, xmlDocGetRootElement(doc)), err);
-	if (rc == 0)
-		rc = pp_score_layout(src, flags, out, err);
-	pp_score_source_free(src);
-	return rc;
-}
 
 int pp_score_read(const char *path, int flags, struct pp_score **score,
 		  struct pp_err *err)

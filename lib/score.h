@@ -1,14 +1,15 @@
 /*
  * score.h - the score model: what a MusicXML score asks the pianist to play.
  *
- * Built from a score-partwise MusicXML tree (musicxml.h). Positions are in
- * quarter notes (q) from the start of the score in playing order: tuplets
- * come out exact through <divisions>, <backup> and <forward> move the
- * cursor, ties are merged into one note, a same-pitch same-onset duplicate
- * (two voices sharing a note head) is kept once, as the longer note, with
- * overlapped set. Repeats and voltas are kept as marks; with unfold set the
- * measures are laid out in playing order instead (each pass a new measure
- * index, same printed number).
+ * Built from a score-partwise MusicXML file, streamed a measure at a time
+ * (musicxml.h). Positions are in quarter notes (q) from the start of the
+ * score in playing order: tuplets come out exact through <divisions>,
+ * <backup> and <forward> move the cursor, ties are merged into one note, a
+ * same-pitch same-onset duplicate (two voices sharing a note head) is kept
+ * once, as the longer note, with overlapped set. Repeats and voltas are
+ * kept as marks; with PP_SCORE_UNFOLD the measures are laid out in playing
+ * order instead (each pass a new measure index, same printed number). With
+ * PP_SCORE_TREMOLO measured tremolos are played out (see pp-align(1)).
  *
  * The beat grid follows PercePiano (VirtuosoNet): a measure has as many
  * beats as its time signature's numerator, except compound metres, which
@@ -20,14 +21,13 @@
  * ignored. pp_score_json gives the alignment/1 "score" member
  * (pp-formats(5)).
  *
- * Ownership: pp_score_read, pp_score_build and pp_score_layout give a new
+ * Ownership: pp_score_read and pp_score_layout give a new
  * score; free it with pp_score_free. All strings and arrays inside belong
  * to the score, which keeps no pointer into its source.
  */
 #ifndef PP_SCORE_H
 #define PP_SCORE_H
 
-#include <libxml/tree.h>
 #include <jansson.h>
 
 #include "error.h"
@@ -127,12 +127,6 @@ enum {
  * say. Returns 0 and *score, or -1 with a message. */
 int pp_score_read(const char *path, int flags, struct pp_score **score,
 		  struct pp_err *err);
-
-/* Builds the model from a parsed tree; NAME is used in messages and kept as
- * the score's source. Fails on what cannot be read as music (a note with no
- * duration, a bad pitch), naming the line. */
-int pp_score_build(xmlDocPtr doc, const char *name, int flags,
-		   struct pp_score **score, struct pp_err *err);
 
 /* The same in two steps, so that one reading gives several layouts (as
  * written and unfolded): pp_score_load reads the file (streamed, see
