@@ -101,9 +101,12 @@ enum pp_unfold {
  * "performance" (the notes/1 content without "pp"; for JSON input every
  * member of the input is kept), "match", "extra", "summary", and
  * "performance_metrics" (the input's, plus pp-align's wall time).
+ * SCORE_FLAGS are layout options of score.h other than PP_SCORE_UNFOLD
+ * (which UNFOLD decides), such as PP_SCORE_TREMOLO.
  * Returns 0 and *doc (a new reference), or -1 with a message.
  */
 int pp_align_document(const char *score_path, const char *perf_path,
-		      enum pp_unfold unfold, json_t **doc, struct pp_err *err);
+		      enum pp_unfold unfold, int score_flags, json_t **doc,
+		      struct pp_err *err);
 
 #endif

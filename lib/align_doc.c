@@ -54,10 +54,11 @@ static int read_perf(const char *path, struct pp_notes *p, json_t **perf,
 }
 
 /* Aligns against the score laid out one way. */
-static int try_layout(const char *score_path, int unfold, const struct pp_notes *p,
-		      struct pp_score **s, struct pp_alignment **a, struct pp_err *err)
+static int try_layout(const struct pp_score_source *src, int flags,
+		      const struct pp_notes *p, struct pp_score **s,
+		      struct pp_alignment **a, struct pp_err *err)
 {
-	if (pp_score_read(score_path, unfold, s, err) < 0)
+	if (pp_score_layout(src, flags, s, err) < 0)
 		return -1;
 	if (pp_align(*s, p, a, err) < 0) {
 		pp_score_free(*s);
@@ -68,9 +69,11 @@ static int try_layout(const char *score_path, int unfold, const struct pp_notes 
 }
 
 int pp_align_document(const char *score_path, const char *perf_path,
-		      enum pp_unfold unfold, json_t **doc, struct pp_err *err)
+		      enum pp_unfold unfold, int score_flags, json_t **doc,
+		      struct pp_err *err)
 {
 	struct pp_notes p;
+	struct pp_score_source *src = NULL;
 	struct pp_score *s = NULL, *s2 = NULL;
 	struct pp_alignment *a = NULL, *a2 = NULL;
 	json_t *perf, *metrics, *d;
@@ -80,10 +83,12 @@ int pp_align_document(const char *score_path, const char *perf_path,
 	pp_notes_init(&p);
 	if (read_perf(perf_path, &p, &perf, err) < 0)
 		return -1;
-	if (try_layout(score_path, unfold == PP_UNFOLD_YES, &p, &s, &a, err) < 0)
+	if (pp_score_load(score_path, &src, err) < 0 ||
+	    try_layout(src, score_flags | (unfold == PP_UNFOLD_YES ? PP_SCORE_UNFOLD : 0),
+		       &p, &s, &a, err) < 0)
 		goto fail;
 	if (unfold == PP_UNFOLD_AUTO && s->has_repeats) {
-		if (try_layout(score_path, 1, &p, &s2, &a2, err) < 0)
+		if (try_layout(src, score_flags | PP_SCORE_UNFOLD, &p, &s2, &a2, err) < 0)
 			goto fail;
 		if (a2->cost < a->cost) {
 			pp_alignment_free(a);
@@ -109,6 +114,7 @@ int pp_align_document(const char *score_path, const char *perf_path,
 	json_object_set_new(d, "performance_metrics", metrics);
 	pp_alignment_free(a);
 	pp_score_free(s);
+	pp_score_source_free(src);
 	pp_notes_free(&p);
 	*doc = d;
 	return 0;
@@ -116,6 +122,7 @@ fail:
 	json_decref(perf);
 	pp_alignment_free(a);
 	pp_score_free(s);
+	pp_score_source_free(src);
 	pp_notes_free(&p);
 	return -1;
 }

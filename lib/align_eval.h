@@ -6,8 +6,12 @@
  * it is in both sets, so a pair is right only when both notes agree.
  *
  * Inputs are alignment/1 documents or the .match text format of public
- * corpora (Vienna 4x22, (n)ASAP, Batik): lines "snote(ID,...)-note(ID,...)."
- * (a match), "snote(ID,...)-deletion." and "insertion-note(ID,...).".
+ * corpora (Vienna 4x22, (n)ASAP, Batik), versions 0.x/1.0-5.0 and 1.0.0:
+ * lines "snote(ID,...)-note(ID,...)." (a match), "snote(ID,...)-deletion."
+ * and "insertion-note(ID,...)." and their older synonyms; ornament and
+ * trill lines, like alignment/1 extras of kind "ornament", are in no set
+ * (as in parangonar); metadata lines are passed over; any other line is
+ * an error naming the file and the line (align_eval.c has the grammar).
  * Keys: a score note is its MusicXML id where the alignment/1 score has
  * one (member xml_id), else "s" and its index; a performance note is "p"
  * and its index in onset order (for .match, the notes sorted by onset

@@ -1,10 +1,13 @@
 /*
- * musicxml.h - reading MusicXML files safely into a libxml2 tree.
+ * musicxml.h - reading MusicXML files safely: streamed, or into a libxml2
+ * tree.
  *
- * This module only gets a trustworthy XML tree out of a file: plain
- * MusicXML (.musicxml, .xml) or compressed MusicXML (.mxl, a zip whose
- * META-INF/container.xml names the root file). It does not interpret the
- * music; score.h builds the score model from the tree.
+ * This module only gets trustworthy XML out of a file: plain MusicXML
+ * (.musicxml, .xml) or compressed MusicXML (.mxl, a zip whose
+ * META-INF/container.xml names the root file), either streamed one measure
+ * at a time as light element trees (pp_musicxml_stream; what score.h builds
+ * the score model from) or as a whole libxml2 document. It does not
+ * interpret the music.
  *
  * Safety: scores come from the internet, so the parser never touches the
  * network (XML_PARSE_NONET), never loads the DTD (no XML_PARSE_DTDLOAD),
@@ -16,7 +19,8 @@
  *     'x.musicxml': line 12: Opening and ending tag mismatch: note and pitch
  *     'x.musicxml': not MusicXML (root element <html>)
  *
- * Ownership: the caller frees the document with xmlFreeDoc.
+ * Ownership: the caller frees a document with xmlFreeDoc; streamed elements
+ * belong to the stream.
  */
 #ifndef PP_MUSICXML_H
 #define PP_MUSICXML_H
@@ -39,7 +43,55 @@ int pp_musicxml_read(const char *path, xmlDocPtr *doc, struct pp_err *err);
 int pp_musicxml_parse(const char *buf, size_t len, const char *name,
 		      xmlDocPtr *doc, struct pp_err *err);
 
-/* Helpers for walking the tree (used by score.c): the first element child
+/*
+ * Streaming. pp_musicxml_stream reads a score with the same safety, limits,
+ * root check and messages as pp_musicxml_parse, but builds no libxml2 tree:
+ * the parser's SAX events make a light tree of each complete child element
+ * of the root (<work>, <identification>, <part-list>...) and of each <part>
+ * (its measures) in turn, hand it to a visitor, and drop it, so that time
+ * and memory stay those of one measure whatever the score's length.
+ *
+ * An element of the light tree has its local name, its attributes (values
+ * with character references decoded; other entity references dropped, as
+ * they are in text), its own text (text and CDATA children, concatenated,
+ * as read: pp_xml_el_text trims it) and its child elements in order.
+ * Comments, processing instructions and entity contents are not in it.
+ */
+struct pp_xml_el {
+	const char *name;               /* local name (no namespace prefix) */
+	const char *const *attr;        /* name, value, name, value..., NULL */
+	const char *text;               /* its own text, "" if none */
+	const struct pp_xml_el *child;  /* first child element, or NULL */
+	const struct pp_xml_el *next;   /* next sibling element, or NULL */
+	int line;                       /* line of its start tag */
+};
+
+/* A visitor of pp_musicxml_stream: gets one complete element and its depth
+ * (1: a child of <score-partwise>; 2: a child of a <part>, such as a
+ * <measure>); a <part> comes at its end, at depth 1, without its children.
+ * Returns 0, or -1 with a message in ERR to stop the visits. The element
+ * and everything in it are valid during the call only. */
+typedef int (*pp_musicxml_visit)(void *ctx, const struct pp_xml_el *el, int depth,
+				 struct pp_err *err);
+
+/* Streams the score in BUF (plain or .mxl) to VISIT, in document order;
+ * nothing is visited unless the root is <score-partwise>. An XML error
+ * wins over the root check, which wins over the visitor's error, as with a
+ * whole parse. Returns 0, or -1 with a message. */
+int pp_musicxml_stream(const char *buf, size_t len, const char *name,
+		       pp_musicxml_visit visit, void *ctx, struct pp_err *err);
+
+/* The first child of EL named NAME, or NULL. */
+const struct pp_xml_el *pp_xml_el_child(const struct pp_xml_el *el, const char *name);
+
+/* The value of attribute NAME of EL, or NULL. */
+const char *pp_xml_el_attr(const struct pp_xml_el *el, const char *name);
+
+/* EL's text without leading and trailing white space, copied into OUT
+ * (CAP bytes, cut to fit); "" when EL is NULL. Returns OUT. */
+const char *pp_xml_el_text(const struct pp_xml_el *el, char *out, size_t cap);
+
+/* Helpers for walking a libxml2 tree: the first element child
  * named NAME (or NULL), and an element's text (text and CDATA children
  * only; entity references are not expanded), copied into OUT (CAP bytes). */
 xmlNodePtr pp_xml_child(xmlNodePtr node, const char *name);

@@ -1,18 +1,20 @@
 /*
  * score.c - the score model built from MusicXML (see score.h).
  *
- * Two steps. Reading walks every part's measures in document order and
- * collects "raw" events (notes, rests, directions, attribute changes) with
+ * Two steps. Reading (pp_score_load) visits every part's measures in
+ * document order as the parser streams them and collects "raw" events (notes, rests, directions, attribute changes) with
  * their written measure and their position inside it (q). Layout then
  * decides the measures' order (written, or unfolded through repeats and
  * voltas) and onsets, copies the events into playing order, merges ties,
- * drops overlapped duplicates, sorts the notes and fills the derived
- * members (beat, following rest).
+ * plays tremolos out, drops overlapped duplicates, sorts the notes and
+ * fills the derived members (beat, following rest). One reading can be
+ * laid out several ways (pp_score_layout).
  */
 #include "score.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,11 +52,20 @@ static void *push(void **p, int *n, int *cap, size_t elem, struct pp_err *err)
 	return (char *)*p + (size_t)(*n)++ * elem;
 }
 
+/* A tremolo written on a note (see expand_tremolos). */
+enum { TREM_NONE, TREM_SINGLE, TREM_START, TREM_STOP };
+struct trem {
+	int kind;               /* TREM_* */
+	int marks;              /* 1-8 */
+	double stroke;          /* q: the value of one stroke (0 until known) */
+};
+
 struct raw_note {
 	struct pp_score_note n; /* onset holds the position in the measure */
 	int wm;                 /* written measure */
 	int tie_start, tie_stop;
 	int xml_chord;
+	struct trem trem;
 };
 
 struct raw_rest { int part, voice, wm; double pos, dur; int fermata; };
@@ -84,48 +95,68 @@ struct reader {
 	/* cursor state of the part being read */
 	int part, divisions, num, den;
 	double pos, last_pos; /* q within the measure */
+	int wm;               /* index of the next measure in the part */
+	int chord_head;       /* raw note index of the chord being read, -1 none */
 	int *grace_pending; int ngp, cgp; /* raw note indices awaiting a main note */
+	/* identity, from the header elements */
+	int seen_work, seen_movement, seen_ident;
+	char work_title[512], movement_title[512], composer[512];
 };
 
-static int is(xmlNodePtr n, const char *name)
+typedef const struct pp_xml_el xel; /* an element of the light tree */
+
+static int is(xel *n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+	return !strcmp(n->name, name);
 }
 
-static int line_of(xmlNodePtr n)
+static int line_of(xel *n)
 {
-	return (int)xmlGetLineNo(n);
+	return n->line;
 }
 
-static int child_int(xmlNodePtr n, const char *name, int dflt)
+/* The number in S, as strtod reads it; plain integers (nearly every
+ * number in MusicXML) without the cost of strtod. */
+static double number(const char *s)
+{
+	const char *p = s + (*s == '-');
+	long v = 0;
+	int k = 0;
+
+	while (p[k] >= '0' && p[k] <= '9' && k < 9)
+		v = v * 10 + (p[k++] - '0');
+	if (k && !p[k])
+		return *s == '-' ? -(double)v : (double)v;
+	return strtod(s, NULL);
+}
+
+static int child_int(xel *n, const char *name, int dflt)
 {
 	char buf[64];
-	xmlNodePtr c = pp_xml_child(n, name);
+	xel *c = pp_xml_el_child(n, name);
 
 	if (!c)
 		return dflt;
-	pp_xml_text(c, buf, sizeof(buf));
-	return buf[0] ? (int)lround(strtod(buf, NULL)) : dflt;
+	pp_xml_el_text(c, buf, sizeof(buf));
+	return buf[0] ? (int)lround(number(buf)) : dflt;
 }
 
-static double child_num(xmlNodePtr n, const char *name, double dflt)
+static double child_num(xel *n, const char *name, double dflt)
 {
 	char buf[64];
-	xmlNodePtr c = pp_xml_child(n, name);
+	xel *c = pp_xml_el_child(n, name);
 
 	if (!c)
 		return dflt;
-	pp_xml_text(c, buf, sizeof(buf));
-	return buf[0] ? strtod(buf, NULL) : dflt;
+	pp_xml_el_text(c, buf, sizeof(buf));
+	return buf[0] ? number(buf) : dflt;
 }
 
-static void prop(xmlNodePtr n, const char *name, char *out, size_t cap)
+static void prop(xel *n, const char *name, char *out, size_t cap)
 {
-	xmlChar *p = xmlGetProp(n, (const xmlChar *)name);
+	const char *p = pp_xml_el_attr(n, name);
 
-	snprintf(out, cap, "%s", p ? (const char *)p : "");
-	if (p)
-		xmlFree(p);
+	snprintf(out, cap, "%s", p ? p : "");
 }
 
 static int bpm_of(int num)
@@ -153,13 +184,34 @@ static unsigned mark_bits(const char *t)
 	return 0;
 }
 
-static void read_notations(xmlNodePtr nots, struct raw_note *r)
+/* <tremolo type="single|start|stop">MARKS</tremolo>; unmeasured tremolos
+ * (type "unmeasured", or no marks) are not kept: their speed is free. */
+static void read_tremolo(xel *el, struct trem *t)
+{
+	char type[32], text[32];
+	int marks;
+
+	prop(el, "type", type, sizeof(type));
+	pp_xml_el_text(el, text, sizeof(text));
+	marks = text[0] ? (int)lround(number(text)) : 0;
+	if (marks < 1 || marks > 8)
+		return;
+	if (!type[0] || !strcmp(type, "single"))
+		t->kind = TREM_SINGLE;
+	else if (!strcmp(type, "start"))
+		t->kind = TREM_START;
+	else if (!strcmp(type, "stop"))
+		t->kind = TREM_STOP;
+	else
+		return;
+	t->marks = marks;
+}
+
+static void read_notations(xel *nots, struct raw_note *r)
 {
 	char t[32];
 
-	for (xmlNodePtr c = nots->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
+	for (xel *c = nots->child; c; c = c->next) {
 		if (is(c, "tied")) {
 			prop(c, "type", t, sizeof(t));
 			r->tie_start |= !strcmp(t, "start") || !strcmp(t, "continue");
@@ -172,9 +224,7 @@ static void read_notations(xmlNodePtr nots, struct raw_note *r)
 		} else if (is(c, "arpeggiate")) {
 			r->n.notations |= PP_N_ARPEGGIATE;
 		} else if (is(c, "articulations") || is(c, "ornaments")) {
-			for (xmlNodePtr a = c->children; a; a = a->next) {
-				if (a->type != XML_ELEMENT_NODE)
-					continue;
+			for (xel *a = c->child; a; a = a->next) {
 				const char *an = (const char *)a->name;
 				if (!strcmp(an, "staccato")) r->n.notations |= PP_N_STACCATO;
 				else if (!strcmp(an, "staccatissimo") || !strcmp(an, "spiccato"))
@@ -189,7 +239,9 @@ static void read_notations(xmlNodePtr nots, struct raw_note *r)
 					prop(a, "type", t, sizeof(t));
 					if (!strcmp(t, "start"))
 						r->n.notations |= PP_N_TRILL;
-				} else if (strstr(an, "mordent") || !strcmp(an, "shake"))
+				} else if (!strcmp(an, "tremolo"))
+					read_tremolo(a, &r->trem);
+				else if (strstr(an, "mordent") || !strcmp(an, "shake"))
 					r->n.notations |= PP_N_MORDENT;
 				else if (strstr(an, "turn")) r->n.notations |= PP_N_TURN;
 			}
@@ -239,13 +291,13 @@ static void close_graces(struct reader *rd, int voice, int main)
 	rd->ngp = w;
 }
 
-static int read_pitch(struct reader *rd, xmlNodePtr note, xmlNodePtr pitch,
+static int read_pitch(struct reader *rd, xel *note, xel *pitch,
 		      struct raw_note *r)
 {
 	char s[16];
-	xmlNodePtr st = pp_xml_child(pitch, "step");
+	xel *st = pp_xml_el_child(pitch, "step");
 
-	pp_xml_text(st, s, sizeof(s));
+	pp_xml_el_text(st, s, sizeof(s));
 	r->n.step = (char)toupper((unsigned char)s[0]);
 	if (!st || step_value(r->n.step) < 0 || s[1])
 		return pp_fail(rd->err, "'%s': line %d: bad <step> '%s'", rd->name,
@@ -262,30 +314,123 @@ static int read_pitch(struct reader *rd, xmlNodePtr note, xmlNodePtr pitch,
 	return 0;
 }
 
-static int read_note(struct reader *rd, xmlNodePtr note, int wm)
+/* The children of a <note> that read_note looks at (the first of each). */
+struct note_parts {
+	xel *pitch, *grace, *dur, *chord, *rest, *voice, *staff, *nots, *type;
+	int dots;
+};
+
+static void note_parts(xel *note, struct note_parts *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (xel *c = note->child; c; c = c->next) {
+		xel **slot = NULL;
+		switch (c->name[0]) {
+		case 'p': slot = is(c, "pitch") ? &p->pitch : NULL; break;
+		case 't': slot = is(c, "type") ? &p->type : NULL; break;
+		case 'g': slot = is(c, "grace") ? &p->grace : NULL; break;
+		case 'd':
+			slot = is(c, "duration") ? &p->dur : NULL;
+			p->dots += is(c, "dot");
+			break;
+		case 'c': slot = is(c, "chord") ? &p->chord : NULL; break;
+		case 'r': slot = is(c, "rest") ? &p->rest : NULL; break;
+		case 'v': slot = is(c, "voice") ? &p->voice : NULL; break;
+		case 's': slot = is(c, "staff") ? &p->staff : NULL; break;
+		case 'n': slot = is(c, "notations") ? &p->nots : NULL; break;
+		}
+		if (slot && !*slot)
+			*slot = c;
+	}
+}
+
+/* The number in element C (trimmed), DFLT when C is absent or empty. */
+static double num_of(xel *c, double dflt)
+{
+	char buf[64];
+
+	if (!c)
+		return dflt;
+	pp_xml_el_text(c, buf, sizeof(buf));
+	return buf[0] ? number(buf) : dflt;
+}
+
+/* Quarter notes in a <type> value, 0 if unknown. */
+static double type_q(const char *t)
+{
+	static const char *const names[] = {
+		"1024th", "512th", "256th", "128th", "64th", "32nd", "16th",
+		"eighth", "quarter", "half", "whole", "breve", "long", "maxima",
+	};
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(t, names[i]))
+			return ldexp(1, i - 8);
+	return 0;
+}
+
+/* The value of one stroke of a tremolo on a note that lasts D (q): its
+ * written value with MARKS more beams (a quarter or longer note has none
+ * of its own, an eighth one...), times its tuplet ratio. The two notes of
+ * a two-note tremolo are each written with half of their type's time (the
+ * MusicXML rule), so their value spans 2 D. Without a <type>, the largest
+ * power of two in the span stands for the value. */
+static double stroke_value(xel *type, int dots, double d, int two, int marks)
+{
+	char t[32] = "";
+	double span = two ? 2 * d : d, value, ratio = 1;
+
+	if (type)
+		pp_xml_el_text(type, t, sizeof(t));
+	value = type_q(t);
+	if (value > 0)
+		ratio = span / (value * (2 - ldexp(1, -dots)));
+	else
+		value = ldexp(1, (int)floor(log2(span)));
+	int beams = value < 1 ? (int)lround(-log2(value)) : 0;
+	return ldexp(ratio, -(beams + marks));
+}
+
+/* The notes of a chord share the tremolo written on one of them: the chord
+ * runs from rd->chord_head to the note just read. */
+static void chord_tremolo(struct reader *rd)
+{
+	struct raw_note *v = rd->notes;
+	int last = rd->nn - 1, from = -1;
+
+	if (rd->chord_head < 0 || v[rd->chord_head].n.voice != v[last].n.voice)
+		return;
+	for (int i = rd->chord_head; i <= last && from < 0; i++)
+		if (v[i].trem.kind)
+			from = i;
+	for (int i = rd->chord_head; from >= 0 && i <= last; i++)
+		if (!v[i].trem.kind)
+			v[i].trem = v[from].trem;
+}
+
+static int read_note(struct reader *rd, xel *note, int wm)
 {
 	struct raw_note r;
-	xmlNodePtr pitch = pp_xml_child(note, "pitch");
-	xmlNodePtr grace = pp_xml_child(note, "grace");
-	xmlNodePtr dur = pp_xml_child(note, "duration");
+	struct note_parts np;
 	double d = 0;
 	char t[32];
 
+	note_parts(note, &np);
 	memset(&r, 0, sizeof(r));
-	r.xml_chord = pp_xml_child(note, "chord") != NULL;
-	r.n.voice = child_int(note, "voice", 1);
-	r.n.staff = child_int(note, "staff", 1);
+	r.xml_chord = np.chord != NULL;
+	r.n.voice = np.voice ? (int)lround(num_of(np.voice, 1)) : 1;
+	r.n.staff = np.staff ? (int)lround(num_of(np.staff, 1)) : 1;
 	if (r.n.voice < 1)
 		r.n.voice = 1;
 	if (r.n.staff < 1)
 		r.n.staff = 1;
 	r.n.part = rd->part;
 	r.wm = wm;
-	if (!grace) {
-		if (!dur)
+	if (!np.grace) {
+		if (!np.dur)
 			return pp_fail(rd->err, "'%s': line %d: <note> without <duration>",
 				       rd->name, line_of(note));
-		d = child_num(note, "duration", -1) / rd->divisions;
+		d = num_of(np.dur, -1) / rd->divisions;
 		if (!(d >= 0) || d > 1e4)
 			return pp_fail(rd->err, "'%s': line %d: bad <duration>", rd->name,
 				       line_of(note));
@@ -295,23 +440,24 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 		rd->last_pos = rd->pos;
 		rd->pos += d;
 	}
-	if (pp_xml_child(note, "rest") || !pitch) {
-		if (pp_xml_child(note, "rest") && !r.xml_chord) {
+	if (np.rest || !np.pitch) {
+		if (!r.xml_chord)
+			rd->chord_head = -1;
+		if (np.rest && !r.xml_chord) {
 			struct raw_rest *x = PUSH(rd->rests, rd->nr, rd->cr, rd->err);
-			xmlNodePtr nots = pp_xml_child(note, "notations");
 			if (!x)
 				return -1;
 			*x = (struct raw_rest){ rd->part, r.n.voice, wm, start, d,
-						nots && pp_xml_child(nots, "fermata") };
+						np.nots && pp_xml_el_child(np.nots, "fermata") };
 		}
 		return 0; /* rests, unpitched notes */
 	}
-	if (read_pitch(rd, note, pitch, &r) < 0)
+	if (read_pitch(rd, note, np.pitch, &r) < 0)
 		return -1;
 	r.n.onset = start;
 	r.n.duration = d;
 	prop(note, "id", r.n.xml_id, sizeof(r.n.xml_id));
-	for (xmlNodePtr c = note->children; c; c = c->next) {
+	for (xel *c = note->child; c; c = c->next) {
 		if (is(c, "tie")) {
 			prop(c, "type", t, sizeof(t));
 			r.tie_start |= !strcmp(t, "start");
@@ -319,7 +465,7 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 		} else if (is(c, "beam")) {
 			prop(c, "number", t, sizeof(t));
 			if (!t[0] || !strcmp(t, "1")) {
-				pp_xml_text(c, t, sizeof(t));
+				pp_xml_el_text(c, t, sizeof(t));
 				r.n.beam |= mark_bits(t);
 			}
 		} else if (is(c, "notations")) {
@@ -328,17 +474,23 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 			r.n.notations |= PP_N_CUE;
 		}
 	}
-	if (grace) {
-		prop(grace, "slash", t, sizeof(t));
+	if (np.grace) {
+		prop(np.grace, "slash", t, sizeof(t));
 		if (!strcmp(t, "yes"))
 			r.n.notations |= PP_N_SLASH;
+		r.trem.kind = TREM_NONE;
 	}
+	if (r.trem.kind && d > 0)
+		r.trem.stroke = stroke_value(np.type, np.dots, d, r.trem.kind != TREM_SINGLE,
+					     r.trem.marks);
+	else
+		r.trem.kind = TREM_NONE;
 	struct raw_note *x = PUSH(rd->notes, rd->nn, rd->cn, rd->err);
 	if (!x)
 		return -1;
 	*x = r;
 	int idx = rd->nn - 1;
-	if (grace) {
+	if (np.grace) {
 		int *g = PUSH(rd->grace_pending, rd->ngp, rd->cgp, rd->err);
 		if (!g)
 			return -1;
@@ -346,6 +498,10 @@ static int read_note(struct reader *rd, xmlNodePtr note, int wm)
 	} else if (!r.xml_chord) {
 		close_graces(rd, r.n.voice, idx);
 	}
+	if (!r.xml_chord)
+		rd->chord_head = np.grace ? -1 : idx;
+	else if (!np.grace)
+		chord_tremolo(rd);
 	return 0;
 }
 
@@ -408,20 +564,16 @@ static int add_tempo(struct reader *rd, int wm, double qpm, const char *text)
 	return 0;
 }
 
-static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int staff,
+static int read_direction_type(struct reader *rd, xel *dt, int wm, int staff,
 			       char *words, size_t wcap, double *metro)
 {
 	char t[64];
 
-	for (xmlNodePtr c = dt->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
+	for (xel *c = dt->child; c; c = c->next) {
 		if (is(c, "dynamics")) {
-			for (xmlNodePtr x = c->children; x; x = x->next) {
-				if (x->type != XML_ELEMENT_NODE)
-					continue;
+			for (xel *x = c->child; x; x = x->next) {
 				if (is(x, "other-dynamics"))
-					pp_xml_text(x, t, sizeof(t));
+					pp_xml_el_text(x, t, sizeof(t));
 				else
 					snprintf(t, sizeof(t), "%s", (const char *)x->name);
 				if (add_dir(rd, wm, staff, PP_DIR_DYNAMIC, t) < 0)
@@ -434,7 +586,7 @@ static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int sta
 				return -1;
 		} else if (is(c, "words")) {
 			size_t l = strlen(words);
-			pp_xml_text(c, t, sizeof(t));
+			pp_xml_el_text(c, t, sizeof(t));
 			if (t[0])
 				snprintf(words + l, wcap - l, "%s%s", l ? " " : "", t);
 		} else if (is(c, "pedal")) {
@@ -444,12 +596,12 @@ static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int sta
 					return -1;
 			}
 		} else if (is(c, "metronome")) {
-			xmlNodePtr bu = pp_xml_child(c, "beat-unit");
+			xel *bu = pp_xml_el_child(c, "beat-unit");
 			double pm = child_num(c, "per-minute", 0);
 			if (bu && pm > 0) {
-				pp_xml_text(bu, t, sizeof(t));
+				pp_xml_el_text(bu, t, sizeof(t));
 				double q = beat_unit_q(t);
-				if (pp_xml_child(c, "beat-unit-dot"))
+				if (pp_xml_el_child(c, "beat-unit-dot"))
 					q *= 1.5;
 				*metro = pm * q;
 			}
@@ -458,14 +610,14 @@ static int read_direction_type(struct reader *rd, xmlNodePtr dt, int wm, int sta
 	return 0;
 }
 
-static int read_direction(struct reader *rd, xmlNodePtr dir, int wm)
+static int read_direction(struct reader *rd, xel *dir, int wm)
 {
 	char words[64] = "", t[64];
 	double metro = 0, qpm = 0;
 	int staff = child_int(dir, "staff", 1);
-	xmlNodePtr snd = pp_xml_child(dir, "sound");
+	xel *snd = pp_xml_el_child(dir, "sound");
 
-	for (xmlNodePtr c = dir->children; c; c = c->next)
+	for (xel *c = dir->child; c; c = c->next)
 		if (is(c, "direction-type") &&
 		    read_direction_type(rd, c, wm, staff, words, sizeof(words), &metro) < 0)
 			return -1;
@@ -483,11 +635,11 @@ static int read_direction(struct reader *rd, xmlNodePtr dir, int wm)
 	return 0;
 }
 
-static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
+static int read_attributes(struct reader *rd, xel *at, int wm)
 {
 	char t[32];
 
-	for (xmlNodePtr c = at->children; c; c = c->next) {
+	for (xel *c = at->child; c; c = c->next) {
 		if (is(c, "divisions")) {
 			int dv = child_int(at, "divisions", 0);
 			if (dv <= 0)
@@ -495,10 +647,10 @@ static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
 					       rd->name, line_of(c));
 			rd->divisions = dv;
 		} else if (is(c, "time") && rd->part == 0) {
-			xmlNodePtr b = pp_xml_child(c, "beats");
+			xel *b = pp_xml_el_child(c, "beats");
 			int num = 0, den = child_int(c, "beat-type", 4);
 			if (b) {
-				pp_xml_text(b, t, sizeof(t));
+				pp_xml_el_text(b, t, sizeof(t));
 				for (char *s = t; *s;) { /* "3+2" */
 					num += (int)strtol(s, &s, 10);
 					while (*s && !isdigit((unsigned char)*s))
@@ -520,9 +672,9 @@ static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
 			x->wm = wm;
 			x->k.onset = rd->pos;
 			x->k.fifths = child_int(c, "fifths", 0);
-			xmlNodePtr m = pp_xml_child(c, "mode");
+			xel *m = pp_xml_el_child(c, "mode");
 			if (m)
-				pp_xml_text(m, x->k.mode, sizeof(x->k.mode));
+				pp_xml_el_text(m, x->k.mode, sizeof(x->k.mode));
 			else
 				snprintf(x->k.mode, sizeof(x->k.mode), "major");
 		}
@@ -530,10 +682,10 @@ static int read_attributes(struct reader *rd, xmlNodePtr at, int wm)
 	return 0;
 }
 
-static void read_barline(struct reader *rd, xmlNodePtr bl, struct wmeasure *m)
+static void read_barline(struct reader *rd, xel *bl, struct wmeasure *m)
 {
 	char t[32];
-	xmlNodePtr rep = pp_xml_child(bl, "repeat"), end = pp_xml_child(bl, "ending");
+	xel *rep = pp_xml_el_child(bl, "repeat"), *end = pp_xml_el_child(bl, "ending");
 
 	(void)rd;
 	if (rep) {
@@ -555,7 +707,7 @@ static void read_barline(struct reader *rd, xmlNodePtr bl, struct wmeasure *m)
 	}
 }
 
-static int read_measure(struct reader *rd, xmlNodePtr meas, int wm)
+static int read_measure(struct reader *rd, xel *meas, int wm)
 {
 	struct wmeasure *m;
 	char t[16];
@@ -572,10 +724,9 @@ static int read_measure(struct reader *rd, xmlNodePtr meas, int wm)
 	}
 	m = &rd->wms[wm];
 	rd->pos = rd->last_pos = 0;
-	for (xmlNodePtr c = meas->children; c; c = c->next) {
+	rd->chord_head = -1;
+	for (xel *c = meas->child; c; c = c->next) {
 		int rc = 0;
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
 		if (is(c, "note"))
 			rc = read_note(rd, c, wm);
 		else if (is(c, "backup") || is(c, "forward")) {
@@ -605,30 +756,69 @@ static int read_measure(struct reader *rd, xmlNodePtr meas, int wm)
 	return 0;
 }
 
-static int read_parts(struct reader *rd, xmlNodePtr root)
+/* The cursor state at the start of a part. */
+static void part_begin(struct reader *rd)
 {
-	for (xmlNodePtr p = root->children; p; p = p->next) {
-		int wm = 0;
-		if (!is(p, "part"))
-			continue;
-		rd->divisions = 1;
-		rd->num = 4;
-		rd->den = 4;
-		for (xmlNodePtr m = p->children; m; m = m->next) {
-			if (!is(m, "measure"))
+	rd->divisions = 1;
+	rd->num = 4;
+	rd->den = 4;
+	rd->wm = 0;
+}
+
+/* Title and composer: the first <work>'s <work-title>, else the first
+ * <movement-title>; the first <identification>'s first composer. */
+static void read_identity(struct reader *rd, xel *el)
+{
+	char t[32];
+
+	if (is(el, "work") && !rd->seen_work) {
+		rd->seen_work = 1;
+		if (pp_xml_el_child(el, "work-title"))
+			pp_xml_el_text(pp_xml_el_child(el, "work-title"), rd->work_title,
+				    sizeof(rd->work_title));
+	} else if (is(el, "movement-title") && !rd->seen_movement) {
+		rd->seen_movement = 1;
+		pp_xml_el_text(el, rd->movement_title, sizeof(rd->movement_title));
+	} else if (is(el, "identification") && !rd->seen_ident) {
+		rd->seen_ident = 1;
+		for (xel *c = el->child; c; c = c->next) {
+			if (!is(c, "creator"))
 				continue;
-			if (read_measure(rd, m, wm++) < 0)
-				return -1;
-			/* grace notes with no main note after them in the measure */
-			while (rd->ngp)
-				close_graces(rd, rd->notes[rd->grace_pending[0]].n.voice, -1);
+			prop(c, "type", t, sizeof(t));
+			if (!strcmp(t, "composer")) {
+				pp_xml_el_text(c, rd->composer, sizeof(rd->composer));
+				break;
+			}
 		}
-		rd->part++;
 	}
-	if (rd->nwm == 0)
-		return pp_fail(rd->err, "'%s': the score has no measures", rd->name);
+}
+
+/* The visitor of the score's elements (pp_musicxml_stream): measures of
+ * each part in turn, the end of a part, and the header elements. */
+static int visit(void *ctx, xel *el, int depth, struct pp_err *err)
+{
+	struct reader *rd = ctx;
+
+	rd->err = err;
+	if (depth == 2) {
+		if (!is(el, "measure"))
+			return 0;
+		if (read_measure(rd, el, rd->wm++) < 0)
+			return -1;
+		/* grace notes with no main note after them in the measure */
+		while (rd->ngp)
+			close_graces(rd, rd->notes[rd->grace_pending[0]].n.voice, -1);
+		return 0;
+	}
+	if (is(el, "part")) {
+		rd->part++;
+		part_begin(rd);
+	} else {
+		read_identity(rd, el);
+	}
 	return 0;
 }
+
 
 /* ---- layout ---- */
 
@@ -651,7 +841,7 @@ static int in_ending(const char *ending, int pass)
 }
 
 /* Playing order of the written measures. Returns the count (<= cap). */
-static int play_order(struct wmeasure *w, int n, int unfold, int *order, int cap)
+static int play_order(const struct wmeasure *w, int n, int unfold, int *order, int cap)
 {
 	int k = 0, start = 0, pass = 1;
 	int *done = calloc((size_t)n, sizeof(int));
@@ -701,23 +891,23 @@ static double nominal_len(int num, int den)
 	return num * 4.0 / den;
 }
 
-static int layout_measures(struct reader *rd, struct pp_score *s, int unfold,
-			   int **order_out)
+static int layout_measures(const struct reader *rd, struct pp_score *s, int unfold,
+			   int **order_out, struct pp_err *err)
 {
 	int cap = rd->nwm * 4 + 16;
 	int *order = malloc((size_t)cap * sizeof(int));
 	double q = 0;
 
 	if (!order)
-		return pp_fail(rd->err, "out of memory");
+		return pp_fail(err, "out of memory");
 	s->n_measures = play_order(rd->wms, rd->nwm, unfold, order, cap);
 	s->measures = calloc((size_t)s->n_measures, sizeof(*s->measures));
 	if (!s->measures) {
 		free(order);
-		return pp_fail(rd->err, "out of memory");
+		return pp_fail(err, "out of memory");
 	}
 	for (int k = 0; k < s->n_measures; k++) {
-		struct wmeasure *w = &rd->wms[order[k]];
+		const struct wmeasure *w = &rd->wms[order[k]];
 		struct pp_score_measure *m = &s->measures[k];
 		double nom = nominal_len(w->numerator, w->denominator);
 		m->index = k;
@@ -814,7 +1004,11 @@ static int cmp_note(const void *a, const void *b)
 	return x->voice - y->voice;
 }
 
-struct lnote { struct pp_score_note n; int tie_start, tie_stop, dead; };
+struct lnote {
+	struct pp_score_note n;
+	int tie_start, tie_stop, dead;
+	struct trem trem;
+};
 
 static int cmp_lnote(const void *a, const void *b)
 {
@@ -822,28 +1016,58 @@ static int cmp_lnote(const void *a, const void *b)
 }
 
 /* Merges each tie-stop note into the open note of the same part and pitch
- * that ends where it starts. */
-static void merge_ties(struct lnote *v, int n)
+ * that ends where it starts, the nearest before it in score order. Notes
+ * of one part and pitch are chained (PREV), and a search stops once no
+ * earlier note can last long enough to reach the tie, so that the pass
+ * stays linear. */
+static int merge_ties(struct lnote *v, int n, struct pp_err *err)
 {
-	for (int i = 0; i < n; i++) {
-		if (!v[i].tie_stop || v[i].n.grace)
-			continue;
-		for (int j = i - 1; j >= 0; j--) {
-			struct lnote *o = &v[j];
-			if (o->dead || !o->tie_start || o->n.pitch != v[i].n.pitch ||
-			    o->n.part != v[i].n.part)
-				continue;
-			if (fabs(o->n.onset + o->n.duration - v[i].n.onset) > 1e-3)
-				continue;
-			o->n.duration += v[i].n.duration;
-			o->n.notations |= v[i].n.notations &
-					  ~(PP_N_TRILL | PP_N_MORDENT | PP_N_TURN | PP_N_ARPEGGIATE);
-			o->n.slur |= v[i].n.slur & PP_MARK_STOP;
-			o->tie_start = v[i].tie_start;
-			v[i].dead = 1;
-			break;
-		}
+	int nparts = 0, *last, *prev;
+	double maxdur = 0; /* longest note before i */
+
+	for (int i = 0; i < n; i++)
+		if (v[i].n.part >= nparts)
+			nparts = v[i].n.part + 1;
+	last = malloc((size_t)nparts * 128 * sizeof(int));
+	prev = malloc(((size_t)n + 1) * sizeof(int));
+	if (!last || !prev) {
+		free(last);
+		free(prev);
+		return pp_fail(err, "out of memory");
 	}
+	for (int k = 0; k < nparts * 128; k++)
+		last[k] = -1;
+	for (int i = 0; i < n; i++) {
+		int *head = &last[v[i].n.part * 128 + v[i].n.pitch];
+		prev[i] = *head;
+		*head = i;
+		if (v[i].tie_stop && !v[i].n.grace) {
+			for (int j = prev[i]; j >= 0; j = prev[j]) {
+				struct lnote *o = &v[j];
+				if (o->n.onset + maxdur < v[i].n.onset - 1e-2)
+					break; /* too early to reach it (with a margin) */
+				if (o->dead || !o->tie_start)
+					continue;
+				if (fabs(o->n.onset + o->n.duration - v[i].n.onset) > 1e-3)
+					continue;
+				o->n.duration += v[i].n.duration;
+				o->n.notations |= v[i].n.notations &
+						  ~(PP_N_TRILL | PP_N_MORDENT | PP_N_TURN |
+						    PP_N_ARPEGGIATE);
+				o->n.slur |= v[i].n.slur & PP_MARK_STOP;
+				o->tie_start = v[i].tie_start;
+				v[i].dead = 1;
+				if (o->n.duration > maxdur)
+					maxdur = o->n.duration;
+				break;
+			}
+		}
+		if (v[i].n.duration > maxdur)
+			maxdur = v[i].n.duration;
+	}
+	free(last);
+	free(prev);
+	return 0;
 }
 
 static void drop_overlaps(struct lnote *v, int n)
@@ -869,45 +1093,242 @@ static void drop_overlaps(struct lnote *v, int n)
 	}
 }
 
-/* following_rest: rests of the same part and voice chained from its end. */
+/*
+ * Tremolos played out. A single-note tremolo repeats its note (a chord:
+ * all of its notes) in strokes of its stroke value over its (tied)
+ * duration; a two-note tremolo alternates its start note (or chord) with
+ * its stop note, the one of the same part and voice that begins where the
+ * start ends, over their two durations, the start first. Strokes split the
+ * time evenly; the first stroke of each written note is that note (it keeps
+ * its id and markings), the others are copies without them. Every note of
+ * a played tremolo has tremolo = its stroke number, from 1. A tremolo of
+ * fewer than two or more than TREM_MAX strokes stays as written, and all
+ * tremolos together add at most 8 notes a written note (plus TREM_MAX), so
+ * that memory stays linear in the score whatever it says.
+ */
+#define TREM_MAX 128
+
+/* Marks the notes of V (sorted) that begin at ONSET in the part and voice
+ * of V[I], have tremolo KIND and are not yet played out; returns how many,
+ * their indices in OUT (room for CAP) and their longest duration. */
+static int trem_group(const struct lnote *v, int n, int i, double onset, int kind,
+		      int *out, int cap, double *dur)
+{
+	int lo = 0, hi = n, k = 0;
+
+	while (lo < hi) { /* the first note not before onset - 1e-3 */
+		int mid = (lo + hi) / 2;
+		if (v[mid].n.onset < onset - 1e-3)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*dur = 0;
+	for (int j = lo; j < n && v[j].n.onset <= onset + 1e-3 && k < cap; j++) {
+		const struct lnote *x = &v[j];
+		if (x->dead || x->n.grace || x->n.tremolo || x->trem.kind != kind ||
+		    x->n.part != v[i].n.part || x->n.voice != v[i].n.voice)
+			continue;
+		out[k++] = j;
+		if (x->n.duration > *dur)
+			*dur = x->n.duration;
+	}
+	return k;
+}
+
+/* Adds the strokes of one tremolo: groups A (strokes 1, 3...) and B (2, 4...;
+ * B may be A) from ONSET, COUNT strokes of STEP. */
+static int trem_strokes(struct lnote **v, int *n, int *cap, const int *a, int na,
+			const int *b, int nb, double onset, int count, double step,
+			struct pp_err *err)
+{
+	for (int k = 0; k < count; k++) {
+		const int *g = k % 2 ? b : a;
+		int ng = k % 2 ? nb : na;
+		for (int j = 0; j < ng; j++) {
+			struct lnote *x;
+			if (k == 0 || (k == 1 && b != a)) { /* the written note itself */
+				x = &(*v)[g[j]];
+			} else {
+				if (!PUSH(*v, *n, *cap, err))
+					return -1;
+				x = &(*v)[*n - 1];
+				*x = (*v)[g[j]];
+				x->n.xml_id[0] = '\0';
+				x->n.slur = x->n.beam = x->n.notations = 0;
+				x->n.preceded_by_grace = x->n.overlapped = 0;
+			}
+			x->n.onset = onset + k * step;
+			x->n.duration = step;
+			x->n.tremolo = k + 1;
+		}
+	}
+	return 0;
+}
+
+/* Plays out the tremolos of V (sorted by cmp_lnote), appending strokes to
+ * it; returns 1 if it changed V (sort it again), 0 if not, -1 (ERR) when
+ * out of memory. */
+static int expand_tremolos(struct lnote **v, int *n, int *cap, struct pp_err *err)
+{
+	int n0 = *n, budget = 8 * n0 + TREM_MAX, changed = 0;
+	int a[16], b[16];
+
+	for (int i = 0; i < n0; i++) {
+		struct lnote *x = &(*v)[i];
+		double da, db = 0, total, onset = x->n.onset;
+		int na, nb = 0, count;
+		if (x->dead || x->n.grace || x->n.tremolo || x->trem.stroke <= 0 ||
+		    (x->trem.kind != TREM_SINGLE && x->trem.kind != TREM_START))
+			continue;
+		na = trem_group(*v, n0, i, onset, x->trem.kind, a, 16, &da);
+		total = da;
+		if (x->trem.kind == TREM_START) {
+			nb = trem_group(*v, n0, i, onset + da, TREM_STOP, b, 16, &db);
+			if (!nb) {
+				x->trem.kind = TREM_NONE; /* no partner: as written */
+				continue;
+			}
+			total += db;
+		}
+		count = (int)lround(total / x->trem.stroke);
+		int copies = nb ? (count - 2) * (na + nb) / 2 + na : (count - 1) * na;
+		if (count < 2 || count > TREM_MAX || copies > budget) {
+			for (int j = 0; j < na; j++)
+				(*v)[a[j]].trem.kind = TREM_NONE;
+			continue;
+		}
+		budget -= copies;
+		if (trem_strokes(v, n, cap, a, na, nb ? b : a, nb ? nb : na, onset, count,
+				 total / count, err) < 0)
+			return -1;
+		changed = 1;
+	}
+	return changed;
+}
+
+/* Rests of one part and voice by position, then by their order. */
+static int cmp_rest(const void *a, const void *b)
+{
+	const struct raw_rest *x = a, *y = b;
+
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	if (x->voice != y->voice)
+		return x->voice < y->voice ? -1 : 1;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->wm - y->wm; /* the order, see fill_rests */
+}
+
+/* The first rest in order of R (sorted by cmp_rest) of a part and voice at
+ * END (within 1e-4 q) that lasts, or NULL. */
+static const struct raw_rest *rest_at(const struct raw_rest *r, int nr, int part,
+				      int voice, double end)
+{
+	int lo = 0, hi = nr;
+	const struct raw_rest *best = NULL;
+
+	while (lo < hi) { /* the first not before (part, voice, end - 1e-4) */
+		int mid = (lo + hi) / 2;
+		const struct raw_rest *m = &r[mid];
+		if (m->part < part || (m->part == part && (m->voice < voice ||
+		    (m->voice == voice && m->pos < end - 1e-4))))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int j = lo; j < nr && r[j].part == part && r[j].voice == voice &&
+	     r[j].pos <= end + 1e-4; j++)
+		if (fabs(r[j].pos - end) <= 1e-4 && r[j].dur > EPS &&
+		    (!best || r[j].wm < best->wm))
+			best = &r[j];
+	return best;
+}
+
+/* following_rest: rests of the same part and voice chained from its end.
+ * R is sorted here, its wm member replaced by the rest's index in R as
+ * given (laid out in score order), so that of two rests at one place the
+ * first laid out wins. */
 static void fill_rests(struct pp_score *s, struct raw_rest *r, int nr)
 {
+	if (!nr)
+		return;
+	for (int j = 0; j < nr; j++)
+		r[j].wm = j;
+	qsort(r, (size_t)nr, sizeof(*r), cmp_rest);
 	for (int i = 0; i < s->n_notes; i++) {
 		struct pp_score_note *n = &s->notes[i];
 		double end = n->onset + n->duration;
-		int found = 1;
+		const struct raw_rest *x;
 		if (n->grace)
 			continue;
-		while (found) {
-			found = 0;
-			for (int j = 0; j < nr; j++) {
-				if (r[j].part != n->part || r[j].voice != n->voice ||
-				    fabs(r[j].pos - end) > 1e-4 || r[j].dur <= EPS)
-					continue;
-				n->following_rest += r[j].dur;
-				n->followed_by_fermata_rest |= r[j].fermata;
-				end += r[j].dur;
-				found = 1;
-				break;
-			}
+		while ((x = rest_at(r, nr, n->part, n->voice, end))) {
+			n->following_rest += x->dur;
+			n->followed_by_fermata_rest |= x->fermata;
+			end += x->dur;
 		}
 	}
 }
 
-static int layout_events(struct reader *rd, struct pp_score *s, const int *order,
-			 struct pp_err *err)
+/* Indices of N records (SIZE bytes each, written measure at offset OFF)
+ * grouped by written measure, stable: idx[start[w] .. start[w + 1]) are
+ * those of measure w, in their order. One pass, so that laying out M
+ * measures costs O(N + M), not O(N M). */
+struct groups { int *idx, *start; };
+
+static int group(const void *base, int n, size_t size, size_t off, int nwm,
+		 struct groups *g, struct pp_err *err)
+{
+	g->idx = malloc(((size_t)n + 1) * sizeof(int));
+	g->start = calloc((size_t)nwm + 2, sizeof(int));
+	if (!g->idx || !g->start)
+		return pp_fail(err, "out of memory");
+	for (int i = 0; i < n; i++) {
+		int w = *(const int *)((const char *)base + (size_t)i * size + off);
+		g->start[w + 2]++;
+	}
+	for (int w = 0; w < nwm; w++)
+		g->start[w + 2] += g->start[w + 1];
+	for (int i = 0; i < n; i++) {
+		int w = *(const int *)((const char *)base + (size_t)i * size + off);
+		g->idx[g->start[w + 1]++] = i;
+	}
+	return 0;
+}
+
+static void groups_free(struct groups *g)
+{
+	free(g->idx);
+	free(g->start);
+}
+
+#define GROUP(arr, n, nwm, g, err) \
+	group((arr), (n), sizeof(*(arr)), offsetof(__typeof__(*(arr)), wm), (nwm), (g), (err))
+#define EACH_IN(g, w, i) \
+	for (int k_ = (g).start[w], i; k_ < (g).start[(w) + 1] && ((i) = (g).idx[k_], 1); k_++)
+
+static int layout_events(const struct reader *rd, struct pp_score *s, const int *order,
+			 int flags, struct pp_err *err)
 {
 	int nl = 0, cl = 0, nr = 0, cr = 0, ct = 0, ck = 0, cd = 0, cte = 0;
 	struct lnote *v = NULL;
 	struct raw_rest *rests = NULL;
+	struct groups gn = { 0 }, gr = { 0 }, gti = { 0 }, gk = { 0 }, gt = { 0 },
+		      gd = { 0 };
 	int rc = -1;
 
+	if (GROUP(rd->notes, rd->nn, rd->nwm, &gn, err) < 0 ||
+	    GROUP(rd->rests, rd->nr, rd->nwm, &gr, err) < 0 ||
+	    GROUP(rd->times, rd->nti, rd->nwm, &gti, err) < 0 ||
+	    GROUP(rd->keys, rd->nk, rd->nwm, &gk, err) < 0 ||
+	    GROUP(rd->tempos, rd->nt, rd->nwm, &gt, err) < 0 ||
+	    GROUP(rd->dirs, rd->nd, rd->nwm, &gd, err) < 0)
+		goto out;
 	for (int k = 0; k < s->n_measures; k++) {
 		int w = order[k];
 		double off = s->measures[k].onset;
-		for (int i = 0; i < rd->nn; i++) {
-			if (rd->notes[i].wm != w)
-				continue;
+		EACH_IN(gn, w, i) {
 			struct lnote *x = PUSH(v, nl, cl, err);
 			if (!x)
 				goto out;
@@ -916,49 +1337,57 @@ static int layout_events(struct reader *rd, struct pp_score *s, const int *order
 			x->n.chord = rd->notes[i].xml_chord;
 			x->tie_start = rd->notes[i].tie_start;
 			x->tie_stop = rd->notes[i].tie_stop;
+			x->trem = rd->notes[i].trem;
 		}
-		for (int i = 0; i < rd->nr; i++) {
-			if (rd->rests[i].wm != w)
-				continue;
+		EACH_IN(gr, w, i) {
 			struct raw_rest *x = PUSH(rests, nr, cr, err);
 			if (!x)
 				goto out;
 			*x = rd->rests[i];
 			x->pos += off;
 		}
-		for (int i = 0; i < rd->nti; i++) {
-			struct pp_score_time *x;
-			if (rd->times[i].wm == w && (x = PUSH(s->times, s->n_times, ct, err)))
-				*x = rd->times[i].t, x->onset += off;
-			else if (rd->times[i].wm == w)
+		EACH_IN(gti, w, i) {
+			struct pp_score_time *x = PUSH(s->times, s->n_times, ct, err);
+			if (!x)
 				goto out;
+			*x = rd->times[i].t;
+			x->onset += off;
 		}
-		for (int i = 0; i < rd->nk; i++) {
-			struct pp_score_key *x;
-			if (rd->keys[i].wm == w && (x = PUSH(s->keys, s->n_keys, ck, err)))
-				*x = rd->keys[i].k, x->onset += off;
-			else if (rd->keys[i].wm == w)
+		EACH_IN(gk, w, i) {
+			struct pp_score_key *x = PUSH(s->keys, s->n_keys, ck, err);
+			if (!x)
 				goto out;
+			*x = rd->keys[i].k;
+			x->onset += off;
 		}
-		for (int i = 0; i < rd->nt; i++) {
-			struct pp_score_tempo *x;
-			if (rd->tempos[i].wm == w && (x = PUSH(s->tempos, s->n_tempos, cte, err)))
-				*x = rd->tempos[i].t, x->onset += off;
-			else if (rd->tempos[i].wm == w)
+		EACH_IN(gt, w, i) {
+			struct pp_score_tempo *x = PUSH(s->tempos, s->n_tempos, cte, err);
+			if (!x)
 				goto out;
+			*x = rd->tempos[i].t;
+			x->onset += off;
 		}
-		for (int i = 0; i < rd->nd; i++) {
-			struct pp_score_direction *x;
-			if (rd->dirs[i].wm == w &&
-			    (x = PUSH(s->directions, s->n_directions, cd, err)))
-				*x = rd->dirs[i].d, x->onset += off;
-			else if (rd->dirs[i].wm == w)
+		EACH_IN(gd, w, i) {
+			struct pp_score_direction *x =
+				PUSH(s->directions, s->n_directions, cd, err);
+			if (!x)
 				goto out;
+			*x = rd->dirs[i].d;
+			x->onset += off;
 		}
 	}
 	/* ties are merged in written order within a voice: sort first */
-	qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
-	merge_ties(v, nl);
+	if (nl)
+		qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
+	if (merge_ties(v, nl, err) < 0)
+		goto out;
+	if (flags & PP_SCORE_TREMOLO) {
+		int changed = expand_tremolos(&v, &nl, &cl, err);
+		if (changed < 0)
+			goto out;
+		if (changed)
+			qsort(v, (size_t)nl, sizeof(*v), cmp_lnote);
+	}
 	drop_overlaps(v, nl);
 	s->notes = calloc((size_t)nl + 1, sizeof(*s->notes));
 	if (!s->notes) {
@@ -982,32 +1411,15 @@ static int layout_events(struct reader *rd, struct pp_score *s, const int *order
 	fill_rests(s, rests, nr);
 	rc = 0;
 out:
+	groups_free(&gn);
+	groups_free(&gr);
+	groups_free(&gti);
+	groups_free(&gk);
+	groups_free(&gt);
+	groups_free(&gd);
 	free(v);
 	free(rests);
 	return rc;
-}
-
-static void read_identity(xmlNodePtr root, struct pp_score *s)
-{
-	char buf[512] = "", t[32];
-	xmlNodePtr work = pp_xml_child(root, "work"), id = pp_xml_child(root, "identification");
-
-	if (work && pp_xml_child(work, "work-title"))
-		pp_xml_text(pp_xml_child(work, "work-title"), buf, sizeof(buf));
-	if (!buf[0] && pp_xml_child(root, "movement-title"))
-		pp_xml_text(pp_xml_child(root, "movement-title"), buf, sizeof(buf));
-	s->title = strdup(buf);
-	buf[0] = '\0';
-	for (xmlNodePtr c = id ? id->children : NULL; c; c = c->next) {
-		if (!is(c, "creator"))
-			continue;
-		prop(c, "type", t, sizeof(t));
-		if (!strcmp(t, "composer")) {
-			pp_xml_text(c, buf, sizeof(buf));
-			break;
-		}
-	}
-	s->composer = strdup(buf);
 }
 
 static void reader_free(struct reader *rd)
@@ -1022,58 +1434,124 @@ static void reader_free(struct reader *rd)
 	free(rd->grace_pending);
 }
 
-int pp_score_build(xmlDocPtr doc, const char *name, int unfold,
-		   struct pp_score **out, struct pp_err *err)
+/* Puts the file name in front of a message that lacks it. */
+static int name_it(struct pp_err *err, const char *name)
 {
+	if (strncmp(err->msg, "'", 1))
+		pp_fail_wrap(err, "'%s'", name);
+	return -1;
+}
+
+/* A score read but not laid out: what the reader gathered. */
+struct pp_score_source {
 	struct reader rd;
+	char *name;             /* for messages and the score's source */
+};
+
+int pp_score_layout(const struct pp_score_source *src, int flags,
+		    struct pp_score **out, struct pp_err *err)
+{
+	const struct reader *rd = &src->rd;
 	struct pp_score *s = calloc(1, sizeof(*s));
 	int *order = NULL;
-	xmlNodePtr root = xmlDocGetRootElement(doc);
 
 	*out = NULL;
-	memset(&rd, 0, sizeof(rd));
-	rd.name = name;
-	rd.err = err;
 	if (!s)
 		return pp_fail(err, "out of memory");
-	s->source = strdup(name);
-	read_identity(root, s);
-	if (read_parts(&rd, root) < 0)
-		goto fail;
-	for (int i = 0; i < rd.nwm; i++)
-		s->has_repeats |= rd.wms[i].bwd;
-	s->unfolded = unfold && s->has_repeats;
-	if (layout_measures(&rd, s, s->unfolded, &order) < 0 || build_beats(s, err) < 0 ||
-	    layout_events(&rd, s, order, err) < 0)
+	s->source = strdup(src->name);
+	s->title = strdup(rd->work_title[0] ? rd->work_title : rd->movement_title);
+	s->composer = strdup(rd->composer);
+	for (int i = 0; i < rd->nwm; i++)
+		s->has_repeats |= rd->wms[i].bwd;
+	s->unfolded = (flags & PP_SCORE_UNFOLD) && s->has_repeats;
+	if (layout_measures(rd, s, s->unfolded, &order, err) < 0 ||
+	    build_beats(s, err) < 0 || layout_events(rd, s, order, flags, err) < 0)
 		goto fail;
 	if (!s->source || !s->title || !s->composer) {
 		pp_fail(err, "out of memory");
 		goto fail;
 	}
 	free(order);
-	reader_free(&rd);
 	*out = s;
 	return 0;
 fail:
-	if (strncmp(err->msg, "'", 1))
-		pp_fail_wrap(err, "'%s'", name);
 	free(order);
-	reader_free(&rd);
 	pp_score_free(s);
-	return -1;
+	return name_it(err, src->name);
 }
 
-int pp_score_read(const char *path, int unfold, struct pp_score **score,
+static struct pp_score_source *source_new(const char *name, struct pp_err *err)
+{
+	struct pp_score_source *src = calloc(1, sizeof(*src));
+
+	if (!src || !(src->name = strdup(name))) {
+		free(src);
+		pp_fail(err, "out of memory");
+		return NULL;
+	}
+	src->rd.name = src->name;
+	src->rd.err = err;
+	part_begin(&src->rd);
+	return src;
+}
+
+/* Ends reading: a score needs a measure. */
+static int source_done(struct pp_score_source *src, int rc, struct pp_err *err)
+{
+	if (rc == 0 && src->rd.nwm == 0)
+		rc = pp_fail(err, "'%s': the score has no measures", src->name);
+	src->rd.err = NULL;
+	if (rc < 0)
+		name_it(err, src->name);
+	return rc;
+}
+
+void pp_score_source_free(struct pp_score_source *src)
+{
+	if (!src)
+		return;
+	reader_free(&src->rd);
+	free(src->name);
+	free(src);
+}
+
+int pp_score_load(const char *path, struct pp_score_source **out, struct pp_err *err)
+{
+	struct pp_score_source *src;
+	char *buf;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (pp_read_all(path, &buf, &len, err) < 0)
+		return -1;
+	src = source_new(pp_io_name(path), err);
+	if (!src) {
+		free(buf);
+		return -1;
+	}
+	rc = pp_musicxml_stream(buf, len, src->name, visit, &src->rd, err);
+	free(buf);
+	if (source_done(src, rc, err) < 0) {
+		pp_score_source_free(src);
+		return -1;
+	}
+	*out = src;
+	return 0;
+}
+
+
+int pp_score_read(const char *path, int flags, struct pp_score **score,
 		  struct pp_err *err)
 {
-	xmlDocPtr doc;
+	struct pp_score_source *src;
 	int rc;
 
 	*score = NULL;
-	if (pp_musicxml_read(path, &doc, err) < 0)
+	if (pp_score_load(path, &src, err) < 0)
 		return -1;
-	rc = pp_score_build(doc, pp_io_name(path), unfold, score, err);
-	xmlFreeDoc(doc);
+	rc = pp_score_layout(src, flags, score, err);
+	pp_score_source_free(src);
 	return rc;
 }
 
@@ -1096,49 +1574,133 @@ void pp_score_free(struct pp_score *s)
 
 /* ---- JSON ---- */
 
-static json_t *marks_json(unsigned bits)
-{
-	static const char *const names[] = { "start", "continue", "stop" };
-	json_t *a = json_array();
+/*
+ * A score of N notes makes some 25 N JSON values, and most of them repeat:
+ * small integers, the step letters, empty arrays, common durations. The
+ * note objects share one value for each of these instead of allocating a
+ * copy each (jansson counts the references), which roughly halves the
+ * allocations and the memory of the score member; keys are literal ASCII,
+ * so their UTF-8 check is skipped too.
+ */
+#define INT_LO (-16)
+#define INT_HI 1024
+#define REALS 64 /* a small direct-mapped cache of reals */
 
-	for (int i = 0; i < 3; i++)
-		if (bits & (1u << i))
-			json_array_append_new(a, json_string(names[i]));
-	return a;
+struct shared {
+	json_t *ints[INT_HI - INT_LO];
+	json_t *steps[7];
+	json_t *marks[8];       /* by PP_MARK_* bits */
+	json_t *no_notations;
+	json_t *reals[REALS];
+};
+
+/* A new reference to the shared integer V (or a new one out of range). */
+static json_t *sh_int(struct shared *c, long long v)
+{
+	json_t **x;
+
+	if (v < INT_LO || v >= INT_HI)
+		return json_integer(v);
+	x = &c->ints[v - INT_LO];
+	if (!*x)
+		*x = json_integer(v);
+	return json_incref(*x);
 }
 
-static json_t *note_json(const struct pp_score_note *n, int id)
+static json_t *sh_real(struct shared *c, double v)
 {
-	json_t *o = json_object(), *nots = json_array();
-	char step[2] = { n->step, 0 };
+	unsigned h;
+	json_t **x;
 
-	for (int i = 0; i < PP_N_COUNT; i++)
-		if (n->notations & (1u << i))
-			json_array_append_new(nots, json_string(pp_score_notation_names[i]));
-	json_object_set_new(o, "id", json_integer(id));
-	json_object_set_new(o, "part", json_integer(n->part));
-	json_object_set_new(o, "staff", json_integer(n->staff));
-	json_object_set_new(o, "voice", json_integer(n->voice));
-	json_object_set_new(o, "measure", json_integer(n->measure));
-	pp_json_set_real(o, "onset", n->onset);
-	pp_json_set_real(o, "duration", n->duration);
-	json_object_set_new(o, "beat", json_integer(n->beat));
-	json_object_set_new(o, "pitch", json_integer(n->pitch));
-	json_object_set_new(o, "step", json_string(step));
-	json_object_set_new(o, "alter", json_integer(n->alter));
-	json_object_set_new(o, "octave", json_integer(n->octave));
-	json_object_set_new(o, "grace", json_integer(n->grace));
-	json_object_set_new(o, "preceded_by_grace", json_boolean(n->preceded_by_grace));
-	json_object_set_new(o, "chord", json_boolean(n->chord));
-	pp_json_set_real(o, "following_rest", n->following_rest);
-	json_object_set_new(o, "followed_by_fermata_rest",
-			    json_boolean(n->followed_by_fermata_rest));
-	json_object_set_new(o, "slur", marks_json(n->slur));
-	json_object_set_new(o, "beam", marks_json(n->beam));
-	json_object_set_new(o, "notations", nots);
-	json_object_set_new(o, "overlapped", json_boolean(n->overlapped));
+	if (!isfinite(v))
+		PP_BUG("non-finite value in the score");
+	h = (unsigned)(long long)floor(v * 48) % REALS; /* 1/48 q: triplets, 16ths */
+	x = &c->reals[h];
+	if (*x) {
+		double w = json_real_value(*x);
+		if (!memcmp(&w, &v, sizeof(v))) /* bitwise: -0 is not 0 */
+			return json_incref(*x);
+	}
+	json_decref(*x);
+	*x = json_real(v);
+	return json_incref(*x);
+}
+
+static json_t *marks_json(struct shared *c, unsigned bits)
+{
+	static const char *const names[] = { "start", "continue", "stop" };
+	json_t **x = &c->marks[bits & 7];
+
+	if (!*x) {
+		*x = json_array();
+		for (int i = 0; i < 3; i++)
+			if (bits & (1u << i))
+				json_array_append_new(*x, json_string(names[i]));
+	}
+	return json_incref(*x);
+}
+
+static void shared_release(struct shared *c)
+{
+	for (int i = 0; i < INT_HI - INT_LO; i++)
+		json_decref(c->ints[i]);
+	for (int i = 0; i < 7; i++)
+		json_decref(c->steps[i]);
+	for (int i = 0; i < 8; i++)
+		json_decref(c->marks[i]);
+	for (int i = 0; i < REALS; i++)
+		json_decref(c->reals[i]);
+	json_decref(c->no_notations);
+}
+
+static void set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new_nocheck(o, key, v);
+}
+
+static json_t *note_json(struct shared *c, const struct pp_score_note *n, int id)
+{
+	json_t *o = json_object(), *nots;
+
+	if (n->notations) {
+		nots = json_array();
+		for (int i = 0; i < PP_N_COUNT; i++)
+			if (n->notations & (1u << i))
+				json_array_append_new(nots,
+						      json_string(pp_score_notation_names[i]));
+	} else {
+		if (!c->no_notations)
+			c->no_notations = json_array();
+		nots = json_incref(c->no_notations);
+	}
+	json_t **step = &c->steps[(n->step - 'A') % 7];
+	if (!*step)
+		*step = json_stringn(&n->step, 1);
+	set(o, "id", json_integer(id));
+	set(o, "part", sh_int(c, n->part));
+	set(o, "staff", sh_int(c, n->staff));
+	set(o, "voice", sh_int(c, n->voice));
+	set(o, "measure", sh_int(c, n->measure));
+	set(o, "onset", sh_real(c, n->onset));
+	set(o, "duration", sh_real(c, n->duration));
+	set(o, "beat", sh_int(c, n->beat));
+	set(o, "pitch", sh_int(c, n->pitch));
+	set(o, "step", json_incref(*step));
+	set(o, "alter", sh_int(c, n->alter));
+	set(o, "octave", sh_int(c, n->octave));
+	set(o, "grace", sh_int(c, n->grace));
+	set(o, "preceded_by_grace", json_boolean(n->preceded_by_grace));
+	set(o, "chord", json_boolean(n->chord));
+	set(o, "following_rest", sh_real(c, n->following_rest));
+	set(o, "followed_by_fermata_rest", json_boolean(n->followed_by_fermata_rest));
+	set(o, "slur", marks_json(c, n->slur));
+	set(o, "beam", marks_json(c, n->beam));
+	set(o, "notations", nots);
+	set(o, "overlapped", json_boolean(n->overlapped));
 	if (n->xml_id[0])
-		json_object_set_new(o, "xml_id", json_string(n->xml_id));
+		set(o, "xml_id", json_string(n->xml_id));
+	if (n->tremolo)
+		set(o, "tremolo", sh_int(c, n->tremolo));
 	return o;
 }
 
@@ -1147,6 +1709,7 @@ static const char *const dir_kinds[] = { "dynamic", "wedge", "words", "pedal" };
 json_t *pp_score_json(const struct pp_score *s)
 {
 	json_t *o = json_object(), *a;
+	struct shared *c;
 
 	json_object_set_new(o, "source", json_string(s->source));
 	json_object_set_new(o, "title", json_string(s->title));
@@ -1216,8 +1779,16 @@ json_t *pp_score_json(const struct pp_score *s)
 	}
 	json_object_set_new(o, "directions", a);
 	a = json_array();
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		json_decref(a);
+		json_decref(o);
+		return NULL;
+	}
 	for (int i = 0; i < s->n_notes; i++)
-		json_array_append_new(a, note_json(&s->notes[i], i));
+		json_array_append_new(a, note_json(c, &s->notes[i], i));
+	shared_release(c);
+	free(c);
 	json_object_set_new(o, "notes", a);
 	return o;
 }

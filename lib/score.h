@@ -1,14 +1,15 @@
 /*
  * score.h - the score model: what a MusicXML score asks the pianist to play.
  *
- * Built from a score-partwise MusicXML tree (musicxml.h). Positions are in
- * quarter notes (q) from the start of the score in playing order: tuplets
- * come out exact through <divisions>, <backup> and <forward> move the
- * cursor, ties are merged into one note, a same-pitch same-onset duplicate
- * (two voices sharing a note head) is kept once, as the longer note, with
- * overlapped set. Repeats and voltas are kept as marks; with unfold set the
- * measures are laid out in playing order instead (each pass a new measure
- * index, same printed number).
+ * Built from a score-partwise MusicXML file, streamed a measure at a time
+ * (musicxml.h). Positions are in quarter notes (q) from the start of the
+ * score in playing order: tuplets come out exact through <divisions>,
+ * <backup> and <forward> move the cursor, ties are merged into one note, a
+ * same-pitch same-onset duplicate (two voices sharing a note head) is kept
+ * once, as the longer note, with overlapped set. Repeats and voltas are
+ * kept as marks; with PP_SCORE_UNFOLD the measures are laid out in playing
+ * order instead (each pass a new measure index, same printed number). With
+ * PP_SCORE_TREMOLO measured tremolos are played out (see pp-align(1)).
  *
  * The beat grid follows PercePiano (VirtuosoNet): a measure has as many
  * beats as its time signature's numerator, except compound metres, which
@@ -20,13 +21,13 @@
  * ignored. pp_score_json gives the alignment/1 "score" member
  * (pp-formats(5)).
  *
- * Ownership: pp_score_read/pp_score_build give a new score; free it with
- * pp_score_free. All strings and arrays inside belong to the score.
+ * Ownership: pp_score_read and pp_score_layout give a new
+ * score; free it with pp_score_free. All strings and arrays inside belong
+ * to the score, which keeps no pointer into its source.
  */
 #ifndef PP_SCORE_H
 #define PP_SCORE_H
 
-#include <libxml/tree.h>
 #include <jansson.h>
 
 #include "error.h"
@@ -73,6 +74,8 @@ struct pp_score_note {
 	unsigned notations;     /* PP_N_* bits */
 	int overlapped;         /* 1: a same-pitch same-onset duplicate was merged into it */
 	char xml_id[32];        /* the <note id="..."> attribute, "" if none */
+	int tremolo;            /* > 0: a stroke of a tremolo played out
+				   (PP_SCORE_TREMOLO), its number from 1 */
 	int tie_open;           /* internal while building: a tie continues */
 };
 
@@ -114,20 +117,34 @@ struct pp_score {
 	struct pp_score_note *notes; int n_notes; /* score order */
 };
 
-/* Reads a MusicXML or .mxl file and builds its model; UNFOLD lays repeats
- * out in playing order. Returns 0 and *score, or -1 with a message. */
-int pp_score_read(const char *path, int unfold, struct pp_score **score,
+/* Layout options (bits). */
+enum {
+	PP_SCORE_UNFOLD = 1,    /* repeats and voltas in playing order */
+	PP_SCORE_TREMOLO = 2,   /* measured tremolos played out in strokes */
+};
+
+/* Reads a MusicXML or .mxl file and builds its model, laid out as FLAGS
+ * say. Returns 0 and *score, or -1 with a message. */
+int pp_score_read(const char *path, int flags, struct pp_score **score,
 		  struct pp_err *err);
 
-/* Builds the model from a parsed tree; NAME is used in messages and kept as
- * the score's source. Fails on what cannot be read as music (a note with no
- * duration, a bad pitch), naming the line. */
-int pp_score_build(xmlDocPtr doc, const char *name, int unfold,
-		   struct pp_score **score, struct pp_err *err);
+/* The same in two steps, so that one reading gives several layouts (as
+ * written and unfolded): pp_score_load reads the file (streamed, see
+ * pp_musicxml_stream) into a source, pp_score_layout builds a model from
+ * it and can be called again; free the source with pp_score_source_free. */
+struct pp_score_source;
+int pp_score_load(const char *path, struct pp_score_source **src,
+		  struct pp_err *err);
+int pp_score_layout(const struct pp_score_source *src, int flags,
+		    struct pp_score **score, struct pp_err *err);
+void pp_score_source_free(struct pp_score_source *src);
 
 void pp_score_free(struct pp_score *score);
 
-/* The alignment/1 "score" member (a new reference). */
+/* The alignment/1 "score" member (a new reference). The notes share
+ * values that repeat (small integers, steps, empty and mark arrays, common
+ * durations) to save memory: treat the result as read-only, or
+ * json_deep_copy it before changing a value inside a note. */
 json_t *pp_score_json(const struct pp_score *score);
 
 /* Index of the measure holding position Q (clamped to the score). */

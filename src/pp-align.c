@@ -11,7 +11,8 @@
 #include "pp.h"
 
 static const char *const usage =
-	"usage: pp-align -s SCORE [-o FILE] [--unfold auto|yes|no] [--pretty] [PERFORMANCE]\n"
+	"usage: pp-align -s SCORE [-o FILE] [--unfold auto|yes|no] [--tremolo yes|no] "
+	"[--pretty] [PERFORMANCE]\n"
 	"\n"
 	"Aligns a performance (MIDI or notes/1 JSON) to its score (MusicXML or\n"
 	"compressed .mxl) note by note and writes an alignment/1 document: each\n"
@@ -22,6 +23,8 @@ static const char *const usage =
 	"  -s, --score FILE     the score (required)\n"
 	"  -o, --output FILE    write FILE (atomically) instead of stdout\n"
 	"  -u, --unfold MODE    repeats: auto (try both, keep the better), yes, no\n"
+	"  -t, --tremolo MODE   yes: play measured tremolos out in strokes (default);\n"
+	"                       no: each tremolo note once, as written\n"
 	"  -p, --pretty         indent the JSON\n"
 	"  -h, --help           show this help\n"
 	"  -V, --version        show the version\n";
@@ -30,6 +33,7 @@ static const struct option options[] = {
 	{ "score", required_argument, NULL, 's' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "unfold", required_argument, NULL, 'u' },
+	{ "tremolo", required_argument, NULL, 't' },
 	{ "pretty", no_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -40,12 +44,12 @@ int main(int argc, char **argv)
 {
 	const char *score = NULL, *out = NULL;
 	enum pp_unfold unfold = PP_UNFOLD_AUTO;
-	int c, flags = PP_DOC_COMPACT;
+	int c, flags = PP_DOC_COMPACT, score_flags = PP_SCORE_TREMOLO;
 	struct pp_err err;
 	json_t *doc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:o:u:phV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:o:u:t:phV", options, NULL)) != -1) {
 		switch (c) {
 		case 's': score = optarg; break;
 		case 'o': out = optarg; break;
@@ -56,6 +60,13 @@ int main(int argc, char **argv)
 			else
 				return pp_cli_usage("pp-align", "--unfold: unknown mode '%s' "
 						    "(auto, yes or no)", optarg);
+			break;
+		case 't':
+			if (!strcmp(optarg, "yes")) score_flags |= PP_SCORE_TREMOLO;
+			else if (!strcmp(optarg, "no")) score_flags &= ~PP_SCORE_TREMOLO;
+			else
+				return pp_cli_usage("pp-align", "--tremolo: unknown mode '%s' "
+						    "(yes or no)", optarg);
 			break;
 		case 'p': flags = PP_DOC_PRETTY; break;
 		case 'h': fputs(usage, stdout); return PP_EXIT_OK;
@@ -75,8 +86,8 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		return pp_cli_usage("pp-align", "too many arguments");
 	pp_err_clear(&err);
-	if (pp_align_document(score, optind < argc ? argv[optind] : NULL, unfold, &doc,
-			      &err) < 0 ||
+	if (pp_align_document(score, optind < argc ? argv[optind] : NULL, unfold,
+			      score_flags, &doc, &err) < 0 ||
 	    pp_doc_save(out, doc, flags, &err) < 0) {
 		pp_err_print("pp-align", &err);
 		return PP_EXIT_FAIL;

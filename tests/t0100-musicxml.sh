@@ -1,7 +1,8 @@
 #!/bin/sh
 # MusicXML reading and the score model (pp-align's "score" member): ties,
 # chords, grace notes, tuplets, backup/forward, pickup, beats, repeats and
-# voltas, directions, .mxl, and refusals (malformed, XXE, not MusicXML).
+# voltas, directions, .mxl, tremolos played out, and refusals (malformed,
+# XXE, not MusicXML).
 . "$(dirname "$0")/lib.sh"
 A=$FIXTURES/align
 
@@ -87,6 +88,18 @@ test_expect_success 'external entities are neither fetched nor expanded' '
 	! grep -q root: out.json
 '
 
+test_expect_success 'internal entities with markup stay unexpanded (streamed parse)' '
+	score "$A/entity.musicxml" &&
+	test "$(q "[.title, [.measures[].number], [.notes[].pitch], [.directions[].text]]")" = \
+		"[\"T  x\",[\"1\",\"2\"],[62,64],[\"a  b\"]]"
+'
+
+test_expect_success 'an empty file: the parser'"'"'s message' '
+	: >empty.musicxml &&
+	test_expect_code 1 pp-align -s empty.musicxml empty.json 2>err &&
+	test_one_line err && grep -q "empty.musicxml.: line 1: Document is empty" err
+'
+
 test_expect_success 'malformed XML: one line with the line number' '
 	test_expect_code 1 pp-align -s "$A/malformed.musicxml" empty.json 2>err &&
 	test_one_line err && grep -q "malformed.musicxml.: line [0-9]" err
@@ -100,6 +113,81 @@ test_expect_success 'not MusicXML, missing duration, not a zip' '
 	printf "PK\003\004garbage" >bad.mxl &&
 	test_expect_code 1 pp-align -s bad.mxl empty.json 2>err &&
 	grep -q "not a valid .mxl" err && test_one_line err
+'
+
+test_expect_success 'tremolos played out: single, two-note, dotted, tied, triplet' '
+	score "$A/tremolo.musicxml" &&
+	q "[.notes[] | [(.onset * 12 | round), (.duration * 12 | round), .pitch, .tremolo]] | .[]" >actual &&
+	cat >expect <<-\EOF &&
+	[0,3,72,1]
+	[0,48,48,null]
+	[3,3,72,2]
+	[6,3,72,3]
+	[9,3,72,4]
+	[12,3,74,1]
+	[15,3,74,2]
+	[18,6,76,null]
+	[24,3,69,1]
+	[24,3,65,1]
+	[27,3,72,2]
+	[30,3,69,3]
+	[30,3,65,3]
+	[33,3,72,4]
+	[36,3,69,5]
+	[36,3,65,5]
+	[39,3,72,6]
+	[42,3,69,7]
+	[42,3,65,7]
+	[45,3,72,8]
+	[48,6,67,1]
+	[54,6,67,2]
+	[60,6,67,3]
+	[66,6,69,null]
+	[72,6,71,1]
+	[78,6,71,2]
+	[84,6,71,3]
+	[90,6,71,4]
+	[96,24,72,null]
+	[120,12,74,null]
+	[132,2,76,1]
+	[134,2,76,2]
+	[136,4,77,null]
+	[140,4,79,null]
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'tremolo strokes: the first keeps the id and markings' '
+	test "$(q "[.notes[] | select(.xml_id) | [.xml_id, .tremolo, (.onset * 4), .notations]]")" = \
+		"[[\"c1\",1,0,[\"accent\"]],[\"f1\",1,8,[]],[\"c2\",2,9,[]]]" &&
+	test "$(q "[.notes[] | select(.pitch == 72 and .onset < 1) | .notations]")" = \
+		"[[\"accent\"],[],[],[]]"
+'
+
+test_expect_success '--tremolo no keeps the notes as written' '
+	score "$A/tremolo.musicxml" --tremolo no &&
+	q "[.notes[] | [(.onset * 12 | round), (.duration * 12 | round), .pitch]] | .[]" >actual &&
+	cat >expect <<-\EOF &&
+	[0,12,72]
+	[0,48,48]
+	[12,6,74]
+	[18,6,76]
+	[24,12,69]
+	[24,12,65]
+	[36,12,72]
+	[48,18,67]
+	[66,6,69]
+	[72,24,71]
+	[96,24,72]
+	[120,12,74]
+	[132,4,76]
+	[136,4,77]
+	[140,4,79]
+	EOF
+	test_cmp expect actual &&
+	test "$(q "[.notes[] | select(has(\"tremolo\"))] | length")" = 0 &&
+	test_expect_code 2 pp-align -s "$A/tremolo.musicxml" --tremolo maybe empty.json 2>err &&
+	grep -q "^pp-align: --tremolo: unknown mode .maybe. (yes or no)\$" err
 '
 
 test_done
