@@ -26,11 +26,12 @@
 
 /* Search: what the pass keeps of its hypotheses. */
 #define PRUNE 6.0       /* ordinary ones this much dearer than the best are dropped */
+#define PRUNE_LAG 3.0   /* those behind the best state that passed the note as extra */
 #define K_HYP 3         /* hypotheses kept per state */
 #define T_SAME 0.05     /* s: paths that took the same notes this close are one */
 #define MAX_HYP 1024    /* hypotheses per note, at most */
 #define LOOK 6          /* notes that must fit after a far move */
-#define N_FAR 8         /* far hypotheses kept, at most */
+#define N_FAR 32        /* far hypotheses kept, at most */
 #define PRUNE_FAR 100.0 /* far ones this much dearer than the best are dropped */
 #define GAIN 0.25       /* a far one must gain this much a note on the best, */
 #define SLACK 3.0       /* give or take this */
@@ -103,21 +104,24 @@ static void add_pitch(uint64_t *set, int p)
 /* The events holding each pitch, for far jumps to events of the note's pitch. */
 static int index_pitches(struct events *ev)
 {
-	int n = 0;
+	int fill[128] = { 0 };
 
+	memset(ev->pstart, 0, sizeof(ev->pstart));
 	for (int e = 0; e < ev->n; e++)
-		n += __builtin_popcountll(ev->set[e][0]) + __builtin_popcountll(ev->set[e][1]);
-	ev->by_pitch = malloc(((size_t)n + 1) * sizeof(int));
+		for (int w = 0; w < 2; w++)
+			for (uint64_t b = ev->set[e][w]; b; b &= b - 1)
+				ev->pstart[w * 64 + __builtin_ctzll(b) + 1]++;
+	for (int p = 0; p < 128; p++)
+		ev->pstart[p + 1] += ev->pstart[p];
+	ev->by_pitch = malloc(((size_t)ev->pstart[128] + 1) * sizeof(int));
 	if (!ev->by_pitch)
 		return -1;
-	n = 0;
-	for (int p = 0; p < 128; p++) {
-		ev->pstart[p] = n;
-		for (int e = 0; e < ev->n; e++)
-			if (has_pitch(ev->set[e], p))
-				ev->by_pitch[n++] = e;
-	}
-	ev->pstart[128] = n;
+	for (int e = 0; e < ev->n; e++) /* ascending events within each pitch */
+		for (int w = 0; w < 2; w++)
+			for (uint64_t b = ev->set[e][w]; b; b &= b - 1) {
+				int p = w * 64 + __builtin_ctzll(b);
+				ev->by_pitch[ev->pstart[p] + fill[p]++] = e;
+			}
 	return 0;
 }
 
@@ -387,17 +391,16 @@ static void enter(struct pass *v, int i, int k, const struct hyp *c, double cost
 }
 
 /* Advancing by one to K_ADV events (the ones between are missing), and
- * stepping back one or two (a slip). Only the next event is entered with an
- * unrelated pitch (a wrong note where one was due): entering a later one so
- * is never better than an extra note. Only the best state makes moves too
- * dear for an ordinary hypothesis (a skip, a start later in the score). */
-static void moves_advance(struct pass *v, int i, int l, int h, const struct hyp *c)
+ * stepping back one or two (a slip), as far as BOUND allows. Only the next
+ * event is entered with an unrelated pitch (a wrong note where one was
+ * due): entering a later one so is never better than an extra note. */
+static void moves_advance(struct pass *v, int i, int l, int h, const struct hyp *c,
+			  double bound)
 {
 	const struct events *ev = v->ev;
 	double t = v->p->notes[i].onset, obs = t - c->t_ev, lobs = 0;
 	int have_lobs = 0;
 	int pitch = v->p->notes[i].pitch, j = c->state;
-	double bound = c->jumped < 0 && j != v->best ? v->bound : v->bound_far;
 
 	for (int k = j + 1 > l ? j + 1 : l; k <= j + K_ADV && k <= h; k++) {
 		int e = k - 1;
@@ -475,14 +478,16 @@ static void moves_jump(struct pass *v, int i, int l, int h)
 }
 
 /* Whether CUR[X] stays, at note I: an ordinary hypothesis within PRUNE of
- * the best key BK, or a far one that keeps gaining on the best; V->LAG[X]
- * is how far a far one is behind its due gain. */
+ * the best key BK (PRUNE_LAG for one that waits behind the best state,
+ * passing notes as extras: most of them are that), or a far one that keeps
+ * gaining on the best; V->LAG[X] is how far a far one is behind its due
+ * gain. */
 static int survives(struct pass *v, int x, double bk, int i)
 {
 	struct hyp *c = &v->cur[x];
 	double rel = prune_key(v->ev, c) - bk;
 
-	if (rel <= PRUNE) {
+	if (rel <= (c->move == T_EXTRA && c->state < v->best ? PRUNE_LAG : PRUNE)) {
 		c->jumped = -1;
 		return 1;
 	}
@@ -556,8 +561,10 @@ static int keep(struct pass *v, int i)
 	return 0;
 }
 
-/* One performance note. Far jumps are looked for only when no ordinary
- * move places the note without a charge. */
+/* One performance note. Far moves (jumps, and advances from the best state
+ * too dear for an ordinary hypothesis: a skip, a start later in the score)
+ * are looked for only at the start and where no ordinary move places the
+ * note without a charge. */
 static int step(struct pass *v, int i)
 {
 	int l = v->best - BEAM_BACK < 0 ? 0 : v->best - BEAM_BACK;
@@ -568,13 +575,17 @@ static int step(struct pass *v, int i)
 		const struct hyp *c = &v->prev[x];
 		if (c->state >= l && c->state <= h)
 			moves_stay(v, i, c);
-		moves_advance(v, i, l, h, c);
+		moves_advance(v, i, l, h, c, c->jumped < 0 ? v->bound : v->bound_far);
 	}
 	for (int x = 0; x < v->n_cur; x++)
 		if (prune_key(v->ev, &v->cur[x]) < bk)
 			bk = prune_key(v->ev, &v->cur[x]);
-	if (bk > bk_prev + 0.5)
+	if (bk > bk_prev + 0.5 || v->best == 0) {
+		for (int x = 0; x < v->n_prev; x++)
+			if (v->prev[x].state == v->best && v->prev[x].jumped < 0)
+				moves_advance(v, i, l, h, &v->prev[x], v->bound_far);
 		moves_jump(v, i, l, h);
+	}
 	return keep(v, i);
 }
 
@@ -657,6 +668,8 @@ struct ctx {
 	int *state;       /* [N] event per performance note, -1 extra */
 	int *owner;       /* [N] score note paired with it, -1 */
 	double *et;       /* [E] event time estimate, s (NAN unknown) */
+	int *orn, n_orn;  /* [n_orn] events with a note marked trill, mordent or turn,
+			   * or a grace note, or one that grace notes lead into */
 	struct pp_alignment *a;
 };
 
@@ -839,7 +852,8 @@ static int is_ornament(const struct ctx *c, int i)
 			return 1;
 	}
 
-	for (int e = 0; e < c->ev.n; e++) {
+	for (int k = 0; k < c->n_orn; k++) {
+		int e = c->orn[k];
 		if (c->et[e] > n->onset + 0.1)
 			break;
 		for (int j = c->ev.first[e]; j < c->ev.first[e] + c->ev.count[e]; j++) {
@@ -866,8 +880,18 @@ static int collect_extras(struct ctx *c)
 	for (int e = 0; e < c->ev.n; e++)
 		all[0] |= c->ev.set[e][0], all[1] |= c->ev.set[e][1];
 	c->a->extra = calloc((size_t)N + 1, sizeof(*c->a->extra));
-	if (!c->a->extra)
+	c->orn = malloc(((size_t)c->ev.n + 1) * sizeof(int));
+	if (!c->a->extra || !c->orn)
 		return -1;
+	for (int e = 0; e < c->ev.n; e++)
+		for (int j = c->ev.first[e]; j < c->ev.first[e] + c->ev.count[e]; j++) {
+			const struct pp_score_note *x = &c->s->notes[j];
+			if ((x->notations & (PP_N_TRILL | PP_N_MORDENT | PP_N_TURN)) ||
+			    x->grace || x->preceded_by_grace) {
+				c->orn[c->n_orn++] = e;
+				break;
+			}
+		}
 	for (int i = 0; i < N; i++) {
 		if (c->owner[i] >= 0)
 			continue;
@@ -991,6 +1015,7 @@ out:
 	free(c.state);
 	free(c.owner);
 	free(c.et);
+	free(c.orn);
 	if (rc < 0)
 		pp_alignment_free(a);
 	else

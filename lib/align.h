@@ -25,9 +25,11 @@
  *     passages shifted by a beat in regular textures. Paths dearer than
  *     the best by PRUNE (less the refunds their event may still give) are
  *     dropped, so time and memory are linear in the number of notes. A
- *     move too dear for that margin (a far jump, a start later in the
- *     score) is made only where the next notes fit the score there, and
- *     its path is kept apart while it keeps gaining on the best.
+ *     move too dear for that margin (a far jump, a skip, a start later in
+ *     the score) is tried only at the start and where no ordinary move
+ *     places the note free of charge, and only where the next notes fit
+ *     the score there; its path is kept apart while it keeps gaining on
+ *     the best.
  *  3. Inside each event, performance notes pair with score notes of the
  *     same pitch; unmatched score notes then take a free performance note
  *     of their pitch near the event's time (early or late chord notes);
