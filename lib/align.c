@@ -267,6 +267,7 @@ struct pass {
 	int best;          /* the previous note's best state */
 	double bound;      /* pruning key above which an ordinary hypothesis is dropped */
 	double bound_far;  /* and a far one */
+	int far_ok;        /* 1 while far moves are looked for */
 };
 
 /* Cost less the refunds its event may still give: what pruning compares (a
@@ -288,38 +289,41 @@ static const struct join *join0(struct pass *v, int i, int e)
 	return j;
 }
 
-/* Offers CAND, of pruning key KEY, to its state in CUR: it replaces a
- * hypothesis that took the same notes at about the same time if cheaper,
- * else takes a free slot, else replaces the dearest one if cheaper. */
-static void offer(struct pass *v, const struct hyp *cand, double key)
+/* Where in CUR a path into STATE that took the notes USED, with the event
+ * at T_EV, at COST goes: over a hypothesis that took the same notes at
+ * about the same time if cheaper, else in a free slot, else over the
+ * dearest one if cheaper. NULL: nowhere. The caller fills it. */
+static struct hyp *place(struct pass *v, int state, uint32_t used, float t_ev, double cost)
 {
-	int *sl = v->slot + (size_t)cand->state * K_HYP, free_s = -1, worst = -1;
+	int *sl = v->slot + (size_t)state * K_HYP, worst = -1;
 	double wc = -INF;
 
-	if (key > (cand->jumped < 0 ? v->bound : v->bound_far))
-		return;
 	for (int s = 0; s < K_HYP; s++) {
 		if (sl[s] < 0) {
-			free_s = s;
-			break;
+			if (v->n_cur == MAX_HYP)
+				break;
+			if (s == 0)
+				v->touched[v->n_touched++] = state;
+			sl[s] = v->n_cur;
+			return &v->cur[v->n_cur++];
 		}
 		struct hyp *h = &v->cur[sl[s]];
-		if (h->used == cand->used && fabsf(h->t_ev - cand->t_ev) < T_SAME) {
-			if (cand->cost < h->cost)
-				*h = *cand;
-			return;
-		}
+		if (h->used == used && fabsf(h->t_ev - t_ev) < T_SAME)
+			return cost < h->cost ? h : NULL;
 		if (h->cost > wc)
 			wc = h->cost, worst = s;
 	}
-	if (free_s >= 0 && v->n_cur < MAX_HYP) {
-		if (free_s == 0)
-			v->touched[v->n_touched++] = cand->state;
-		sl[free_s] = v->n_cur;
-		v->cur[v->n_cur++] = *cand;
-	} else if (worst >= 0 && cand->cost < wc) {
-		v->cur[sl[worst]] = *cand;
-	}
+	return worst >= 0 && cost < wc ? &v->cur[sl[worst]] : NULL;
+}
+
+/* Offers CAND, of pruning key KEY, to CUR. */
+static void offer(struct pass *v, const struct hyp *cand, double key)
+{
+	struct hyp *h;
+
+	if (key <= (cand->jumped < 0 ? v->bound : v->bound_far) &&
+	    (h = place(v, cand->state, cand->used, cand->t_ev, cand->cost)))
+		*h = *cand;
 }
 
 /* The moves that keep C's state: note I as an extra note, or as another
@@ -371,23 +375,29 @@ static int fits_ahead(const struct events *ev, const struct pp_notes *p, int i, 
 	return 1;
 }
 
-/* Note I enters event K - 1 from hypothesis C at cost COST, with tempo SPB,
- * taking the score note TAKE. A move too dear for an ordinary hypothesis
- * makes a far one, if the notes after it fit. */
+/* Note I enters event K - 1 from hypothesis C at cost COST, taking the
+ * score note TAKE; the tempo follows an IOI of OBS seconds over DQ quarters
+ * (none if DQ < 0). A move too dear for an ordinary hypothesis makes a far
+ * one while far moves are looked for, if the notes after it fit. */
 static void enter(struct pass *v, int i, int k, const struct hyp *c, double cost,
-		  double spb, uint32_t take)
+		  uint32_t take, double obs, double dq)
 {
 	float t = (float)v->p->notes[i].onset;
-	struct hyp x = { cost, t, t, (float)spb, c->rel0, take, k, c->node, -1, c->jumped,
-			 take != 0, T_ENTER };
-	double key = prune_key(v->ev, &x);
+	int hits = take != 0, jumped = c->jumped;
+	double key = cost - C_MISS * (v->ev->count[k - 1] - hits);
+	struct hyp *h;
 
-	if (x.jumped < 0 && key > v->bound) {
-		if (key > v->bound_far || !fits_ahead(v->ev, v->p, i, k - 1))
+	if (jumped < 0 && key > v->bound) {
+		if (!v->far_ok || key > v->bound_far || !fits_ahead(v->ev, v->p, i, k - 1))
 			return;
-		x.jumped = i;
+		jumped = i;
+	} else if (key > (jumped < 0 ? v->bound : v->bound_far)) {
+		return;
 	}
-	offer(v, &x, key);
+	if (!(h = place(v, k, take, t, cost)))
+		return;
+	*h = (struct hyp){ cost, t, t, dq < 0 ? c->spb : (float)new_spb(c->spb, obs, dq),
+			   c->rel0, take, k, c->node, -1, jumped, (short)hits, T_ENTER };
 }
 
 /* Advancing by one to K_ADV events (the ones between are missing), and
@@ -412,21 +422,20 @@ static void moves_advance(struct pass *v, int i, int l, int h, const struct hyp 
 		const struct join *jn = join0(v, i, e);
 		if (base + (jn->take ? 0 : jn->cost) > bound)
 			continue;
-		double cost = base + C_MISS * ev->count[e] + jn->cost, spb = c->spb;
+		double cost = base + C_MISS * ev->count[e] + jn->cost, dq = -1;
 		if (j > 0 && !ev->grace[e] && !ev->grace[j - 1]) {
-			double dq = ev->q[e] - ev->q[j - 1];
+			dq = ev->q[e] - ev->q[j - 1];
 			if (!have_lobs)
 				lobs = fast_log2(fmax(obs, 0) + 0.05), have_lobs = 1;
-			cost += time_cost(lobs, dq * spb);
-			spb = new_spb(spb, obs, dq);
+			cost += time_cost(lobs, dq * c->spb);
 		}
-		enter(v, i, k, c, cost, spb, jn->take);
+		enter(v, i, k, c, cost, jn->take, obs, dq);
 	}
 	for (int k = j - 1; k >= j - 2 && k >= 1 && k >= l; k--)
 		if (has_pitch(ev->set[k - 1], pitch)) {
 			const struct join *jn = join0(v, i, k - 1);
 			enter(v, i, k, c, c->cost + C_STEP_BACK + C_MISS * ev->count[k - 1] +
-			      jn->cost, c->spb, jn->take);
+			      jn->cost, jn->take, 0, -1);
 		}
 }
 
@@ -458,7 +467,7 @@ static void moves_jump(struct pass *v, int i, int l, int h)
 		if (pre && pre->state < k - K_ADV) {
 			const struct join *jn = join0(v, i, k - 1);
 			enter(v, i, k, pre, pre->cost + C_MISS * (ev->cum[k] - ev->cum[pre->state]) +
-			      C_JUMP + jn->cost, pre->spb, jn->take);
+			      C_JUMP + jn->cost, jn->take, 0, -1);
 		}
 	}
 	x = v->n_prev - 1;
@@ -472,7 +481,7 @@ static void moves_jump(struct pass *v, int i, int l, int h)
 		if (suf) {
 			const struct join *jn = join0(v, i, k - 1);
 			enter(v, i, k, suf, suf->cost + C_BACK + C_MISS * ev->count[k - 1] +
-			      jn->cost, suf->spb, jn->take);
+			      jn->cost, jn->take, 0, -1);
 		}
 	}
 }
@@ -581,10 +590,12 @@ static int step(struct pass *v, int i)
 		if (prune_key(v->ev, &v->cur[x]) < bk)
 			bk = prune_key(v->ev, &v->cur[x]);
 	if (bk > bk_prev + 0.5 || v->best == 0) {
+		v->far_ok = 1;
 		for (int x = 0; x < v->n_prev; x++)
 			if (v->prev[x].state == v->best && v->prev[x].jumped < 0)
 				moves_advance(v, i, l, h, &v->prev[x], v->bound_far);
 		moves_jump(v, i, l, h);
+		v->far_ok = 0;
 	}
 	return keep(v, i);
 }
