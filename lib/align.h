@@ -20,16 +20,16 @@
  *     smooths its tempo) makes rubato cheap and leaps dear.
  *     A path's future costs depend on what it carries (the event's time,
  *     the tempo, the notes taken), so a state keeps up to K_HYP paths that
- *     differ in the notes taken or the event's time, not only the cheapest: with one path a state, a path
- *     that was cheaper for one note evicted the right one, and whole
- *     passages shifted by a beat in regular textures. Paths dearer than
- *     the best by PRUNE (less the refunds their event may still give) are
- *     dropped, so time and memory are linear in the number of notes. A
- *     move too dear for that margin (a far jump, a skip, a start later in
- *     the score) is tried only at the start and where no ordinary move
- *     places the note free of charge, and only where the next notes fit
- *     the score there; its path is kept apart while it keeps gaining on
- *     the best.
+ *     differ in the notes taken or the event's time, not only the
+ *     cheapest: with one path a state, a path that was cheaper for one
+ *     note evicted the right one, and whole passages shifted by a beat in
+ *     regular textures. Paths dearer than the best by PRUNE (less the
+ *     refunds their event may still give) are dropped, so time and memory
+ *     are linear in the number of notes. A move too dear for that margin
+ *     (a far jump, a skip, a start later in the score) is tried only at
+ *     the start and where no ordinary move places the note free of
+ *     charge, and only where the next notes fit the score there; its path
+ *     is kept apart while it keeps gaining on the best.
  *  3. Inside each event, performance notes pair with score notes of the
  *     same pitch; unmatched score notes then take a free performance note
  *     of their pitch near the event's time (early or late chord notes);
