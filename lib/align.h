@@ -6,19 +6,30 @@
  *
  *  1. Score notes are grouped into events: the notes that share an onset;
  *     the grace notes before a main note form an event of their own.
- *  2. A beam-limited Viterbi pass runs over the performance notes in onset
- *     order; a state is "the score event this note belongs to". A note may
- *     stay in the previous note's event (a chord, an arpeggio), advance by
- *     up to K_ADV events, step back one or two events (a slip), jump far
- *     forward or back at a fixed penalty (a restart, a skipped passage), or
- *     be an extra note. Entering an event charges its notes as missing;
- *     each note whose pitch is in the event's set refunds one, a semitone
- *     or octave neighbour costs a little, another pitch as much as an extra
+ *  2. A Viterbi pass runs over the performance notes in onset order; a
+ *     state is "the score event this note belongs to". A note may stay in
+ *     the previous note's event (a chord, an arpeggio), advance by up to
+ *     K_ADV events, step back one or two events (a slip), jump far forward
+ *     or back at a fixed penalty (a restart, a skipped passage), or be an
+ *     extra note. Entering an event charges its notes as missing; a note
+ *     that takes an untaken score note of its pitch refunds one (so a pitch
+ *     is refunded only as often as the event holds it), a semitone or
+ *     octave neighbour costs a little, another pitch as much as an extra
  *     note. A timing term (log ratio of the time since the previous event
  *     to the score distance at the local tempo; each path carries and
- *     smooths its tempo) makes rubato cheap and leaps dear. The beam
- *     follows the best state, so time and memory are linear in the number
- *     of notes.
+ *     smooths its tempo) makes rubato cheap and leaps dear.
+ *     A path's future costs depend on what it carries (the event's time,
+ *     the tempo, the notes taken), so a state keeps up to K_HYP paths that
+ *     differ in the notes taken or the event's time, not only the
+ *     cheapest: with one path a state, a path that was cheaper for one
+ *     note evicted the right one, and whole passages shifted by a beat in
+ *     regular textures. Paths dearer than the best by PRUNE (less the
+ *     refunds their event may still give) are dropped, so time and memory
+ *     are linear in the number of notes. A move too dear for that margin
+ *     (a far jump, a skip, a start later in the score) is tried only at
+ *     the start and where no ordinary move places the note free of
+ *     charge, and only where the next notes fit the score there; its path
+ *     is kept apart while it keeps gaining on the best.
  *  3. Inside each event, performance notes pair with score notes of the
  *     same pitch; unmatched score notes then take a free performance note
  *     of their pitch near the event's time (early or late chord notes);

@@ -53,14 +53,24 @@ static int read_perf(const char *path, struct pp_notes *p, json_t **perf,
 	return rc;
 }
 
+/* Seconds spent in each stage, for performance_metrics. */
+struct stages { double read, score, align; };
+
 /* Aligns against the score laid out one way. */
 static int try_layout(const struct pp_score_source *src, int flags,
 		      const struct pp_notes *p, struct pp_score **s,
-		      struct pp_alignment **a, struct pp_err *err)
+		      struct pp_alignment **a, struct stages *st,
+		      struct pp_err *err)
 {
+	double t0 = now();
+
 	if (pp_score_layout(src, flags, s, err) < 0)
 		return -1;
-	if (pp_align(*s, p, a, err) < 0) {
+	double t1 = now();
+	st->score += t1 - t0;
+	int rc = pp_align(*s, p, a, err);
+	st->align += now() - t1;
+	if (rc < 0) {
 		pp_score_free(*s);
 		*s = NULL;
 		return -1;
@@ -77,18 +87,23 @@ int pp_align_document(const char *score_path, const char *perf_path,
 	struct pp_score *s = NULL, *s2 = NULL;
 	struct pp_alignment *a = NULL, *a2 = NULL;
 	json_t *perf, *metrics, *d;
+	struct stages st = { 0, 0, 0 };
 	double t0 = now();
 
 	*doc = NULL;
 	pp_notes_init(&p);
 	if (read_perf(perf_path, &p, &perf, err) < 0)
 		return -1;
-	if (pp_score_load(score_path, &src, err) < 0 ||
-	    try_layout(src, score_flags | (unfold == PP_UNFOLD_YES ? PP_SCORE_UNFOLD : 0),
-		       &p, &s, &a, err) < 0)
+	st.read = now() - t0;
+	double tl = now();
+	if (pp_score_load(score_path, &src, err) < 0)
+		goto fail;
+	st.score += now() - tl;
+	if (try_layout(src, score_flags | (unfold == PP_UNFOLD_YES ? PP_SCORE_UNFOLD : 0),
+		       &p, &s, &a, &st, err) < 0)
 		goto fail;
 	if (unfold == PP_UNFOLD_AUTO && s->has_repeats) {
-		if (try_layout(src, score_flags | PP_SCORE_UNFOLD, &p, &s2, &a2, err) < 0)
+		if (try_layout(src, score_flags | PP_SCORE_UNFOLD, &p, &s2, &a2, &st, err) < 0)
 			goto fail;
 		if (a2->cost < a->cost) {
 			pp_alignment_free(a);
@@ -101,15 +116,23 @@ int pp_align_document(const char *score_path, const char *perf_path,
 		}
 	}
 	d = pp_doc_new("alignment/1");
+	double t1 = now();
 	json_object_set_new(d, "score", pp_score_json(s));
+	double score_json = now() - t1;
 	metrics = json_object_get(perf, "performance_metrics");
 	metrics = json_is_object(metrics) ? json_incref(metrics) : json_object();
 	json_object_del(perf, "performance_metrics");
 	json_object_del(perf, "pp");
 	json_object_set_new(d, "performance", perf);
+	t1 = now();
 	pp_alignment_json(a, d);
 	json_t *w = json_object();
-	pp_json_set_real(w, "wall_s", now() - t0);
+	double t2 = now();
+	pp_json_set_real(w, "wall_s", t2 - t0);
+	pp_json_set_real(w, "read_s", st.read);
+	pp_json_set_real(w, "score_s", st.score + score_json);
+	pp_json_set_real(w, "align_s", st.align);
+	pp_json_set_real(w, "summary_s", t2 - t1);
 	json_object_set_new(metrics, "pp-align", w);
 	json_object_set_new(d, "performance_metrics", metrics);
 	pp_alignment_free(a);

@@ -19,5 +19,9 @@ test_expect_success SHARED,EXPENSIVE 'every segment aligns (exit 0, valid summar
 	sort -n fractions >sorted &&
 	awk "{s += \$1} END {m = s / NR; print \"mean\", m; exit !(m > 0.95)}" sorted
 '
+test -s "$TRASH/sorted" && awk '{ a[NR] = $1; s += $1; low += $1 < 0.9 }
+	END { printf "# matched fraction over %d segments: mean %.4f, min %.3f, 1st percentile %.3f, 5th %.3f, 10th %.3f, 25th %.3f, median %.3f; %d below 0.9\n",
+		NR, s / NR, a[1], a[int(NR * 0.01) + 1], a[int(NR * 0.05) + 1], a[int(NR * 0.1) + 1],
+		a[int(NR * 0.25) + 1], a[int(NR * 0.5) + 1], low }' "$TRASH/sorted"
 
 test_done

@@ -4,14 +4,18 @@
 synth.py score OUT.musicxml MEASURES SEED
     writes a two-staff 4/4 piano score: an eighth-note melody over
     quarter-note chords, MEASURES bars long.
-synth.py perf SCORE.json OUTDIR SEED DROP ADD
+synth.py perf SCORE.json OUTDIR SEED DROP ADD [skip:BAR:N] [restart:BAR:N]
     reads the score model (the "score" member of an alignment/1 document),
     renders a performance with a tempo curve (slow sine rubato and a final
     ritardando) and onset jitter (sd 20 ms, chord spread), then injects
     errors: DROP share of notes left out, ADD share of extra notes, 3 %
     octave errors, 2 % semitone errors, two trills and one repeated bar.
-    Writes OUTDIR/perf.json (notes/1) and OUTDIR/truth.json (alignment/1
-    match and extra arrays, the truth for pp-eval alignment).
+    skip:BAR:N leaves out the N bars from bar BAR (0-based, the music goes
+    on without a gap); restart:BAR:N stops halfway through bar BAR and,
+    after 0.8 s, plays again from the start of bar BAR - N (the first
+    attempt is the matched one, the notes played again are extra, kind
+    repeat). Writes OUTDIR/perf.json (notes/1) and OUTDIR/truth.json
+    (alignment/1 match and extra arrays, the truth for pp-eval alignment).
 """
 import json, math, os, random, sys
 
@@ -49,7 +53,29 @@ def score(out, measures, seed):
     x += ['</part>', '</score-partwise>']
     open(out, 'w').write('\n'.join(x) + '\n')
 
-def perf(score_json, outdir, seed, drop, add):
+def edit(notes, sc, T, op, bar, n):
+    """A skipped passage or a restart (see the usage), on notes that are
+    all score notes: [onset, offset, pitch, velocity, score id, kind]."""
+    if op == 'skip':
+        q0, q1 = 4 * bar, 4 * (bar + n)
+        shift = T(q1) - T(q0)
+        return [[x[0] - shift, x[1] - shift] + x[2:] if sc[x[4]]['onset'] >= q1 else x
+                for x in notes if not q0 <= sc[x[4]]['onset'] < q1]
+    q0, q1 = 4 * (bar - n), 4 * bar + 2
+    shift = T(q1) - T(q0) + 0.8
+    out = []
+    for x in notes:
+        q = sc[x[4]]['onset']
+        if q < q1:
+            out.append(x)
+        if q >= q0:
+            y = [x[0] + shift, x[1] + shift] + x[2:]
+            if q < q1:
+                y[4], y[5] = None, 'repeat'
+            out.append(y)
+    return out
+
+def perf(score_json, outdir, seed, drop, add, edits=()):
     rnd = random.Random(seed)
     d = json.load(open(score_json))
     sc = d['score']['notes'] if 'score' in d else d['notes']
@@ -88,6 +114,8 @@ def perf(score_json, outdir, seed, drop, add):
     for k in playable[ndrop + noct:ndrop + noct + nsemi]:
         notes[k][2] += rnd.choice([-1, 1]); notes[k][5] = 'w'
     notes = [n for k, n in enumerate(notes) if k not in dropped]
+    for op, bar, n in edits:
+        notes = edit(notes, sc, T, op, bar, n)
     end = max(n[1] for n in notes)
     extra = []
     for k in range(int(round(add * len(sc)))):
@@ -126,4 +154,5 @@ if __name__ == '__main__':
     if sys.argv[1] == 'score':
         score(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
-        perf(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]))
+        edits = [(a.split(':')[0], int(a.split(':')[1]), int(a.split(':')[2])) for a in sys.argv[7:]]
+        perf(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), edits)
