@@ -14,6 +14,8 @@
       every epoch: valid loss, test R2/MSE, a checkpoint (DIR/last.pt) and
       the best-by-valid-loss weights (DIR/best.pt). --resume continues from
       DIR/last.pt (model, optimiser, scheduler, RNG states, epoch).
+      --init-from FILE.safetensors warm-starts from exported weights
+      instead (fresh optimiser; epochs count on from the file's epoch).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
       R2 (uniform average over the 19 dimensions, as sklearn r2_score) and
       MSE of each run's best.pt on its split's fixed test set.
