@@ -8,6 +8,7 @@
 #include "align.h"
 #include "cli.h"
 #include "envelope.h"
+#include "heap.h"
 #include "pp.h"
 
 static const char *const usage =
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
 	struct pp_err err;
 	json_t *doc;
 
+	pp_heap_reserve((size_t)64 << 20);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:o:u:t:phV", options, NULL)) != -1) {
 		switch (c) {
