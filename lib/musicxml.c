@@ -12,8 +12,6 @@
 #include <libxml/xmlerror.h>
 #include <zip.h>
 
-#include "io.h"
-
 /* Every external entity or DTD load is refused, whatever the options. */
 static xmlParserInputPtr no_entity_loader(const char *url, const char *id,
 					  xmlParserCtxtPtr ctxt)
@@ -24,40 +22,13 @@ static xmlParserInputPtr no_entity_loader(const char *url, const char *id,
 	return NULL;
 }
 
-xmlNodePtr pp_xml_child(xmlNodePtr node, const char *name)
+/* The first element child of NODE named NAME, or NULL. */
+static xmlNodePtr xml_child(xmlNodePtr node, const char *name)
 {
 	for (xmlNodePtr c = node ? node->children : NULL; c; c = c->next)
 		if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name))
 			return c;
 	return NULL;
-}
-
-const char *pp_xml_text(xmlNodePtr node, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (xmlNodePtr c = node ? node->children : NULL; c; c = c->next) {
-		if ((c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE) ||
-		    !c->content)
-			continue;
-		size_t l = strlen((const char *)c->content);
-		if (n + l >= cap)
-			l = cap - 1 - n;
-		memcpy(out + n, c->content, l);
-		n += l;
-		out[n] = '\0';
-	}
-	/* trim */
-	char *s = out;
-	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
-		s++;
-	memmove(out, s, strlen(s) + 1);
-	n = strlen(out);
-	while (n && (out[n - 1] == ' ' || out[n - 1] == '\n' ||
-		     out[n - 1] == '\t' || out[n - 1] == '\r'))
-		out[--n] = '\0';
-	return out;
 }
 
 static void chomp(char *s)
@@ -181,7 +152,7 @@ static int mxl_rootfile(zip_t *z, const char *name, char *out, size_t cap,
 		}
 		free(buf);
 		xmlNodePtr root = xmlDocGetRootElement(cdoc);
-		xmlNodePtr rfs = pp_xml_child(root, "rootfiles");
+		xmlNodePtr rfs = xml_child(root, "rootfiles");
 		for (xmlNodePtr r = rfs ? rfs->children : NULL; r; r = r->next) {
 			if (r->type != XML_ELEMENT_NODE ||
 			    strcmp((const char *)r->name, "rootfile"))
@@ -243,19 +214,6 @@ static int unzip_mxl(const char *buf, size_t len, const char *name, char **xml,
 	return rc;
 }
 
-static int check_root(xmlDocPtr doc, const char *name, struct pp_err *err)
-{
-	xmlNodePtr root = xmlDocGetRootElement(doc);
-	const char *r = root ? (const char *)root->name : "(none)";
-
-	if (!strcmp(r, "score-partwise"))
-		return 0;
-	if (!strcmp(r, "score-timewise"))
-		return pp_fail(err, "'%s': score-timewise MusicXML is not supported "
-			       "(convert it to score-partwise)", name);
-	return pp_fail(err, "'%s': not MusicXML (root element <%s>)", name, r);
-}
-
 /* The XML text of BUF: BUF itself, or the unzipped root file of an .mxl
  * (then *OWNED is set and the caller frees it). */
 static int xml_text(const char *buf, size_t len, const char *name, const char **xml,
@@ -270,41 +228,6 @@ static int xml_text(const char *buf, size_t len, const char *name, const char **
 		*xml = *owned;
 	}
 	return 0;
-}
-
-int pp_musicxml_parse(const char *buf, size_t len, const char *name,
-		      xmlDocPtr *doc, struct pp_err *err)
-{
-	const char *xml;
-	char *owned;
-	size_t xlen = 0;
-	int rc;
-
-	*doc = NULL;
-	if (xml_text(buf, len, name, &xml, &xlen, &owned, err) < 0)
-		return -1;
-	rc = parse_xml(xml, xlen, name, doc, err);
-	free(owned);
-	if (rc == 0 && check_root(*doc, name, err) < 0) {
-		xmlFreeDoc(*doc);
-		*doc = NULL;
-		rc = -1;
-	}
-	return rc;
-}
-
-int pp_musicxml_read(const char *path, xmlDocPtr *doc, struct pp_err *err)
-{
-	char *buf;
-	size_t len;
-	int rc;
-
-	*doc = NULL;
-	if (pp_read_all(path, &buf, &len, err) < 0)
-		return -1;
-	rc = pp_musicxml_parse(buf, len, pp_io_name(path), doc, err);
-	free(buf);
-	return rc;
 }
 
 /* ---- streaming ---- */
@@ -696,7 +619,7 @@ const char *pp_xml_el_text(const struct pp_xml_el *el, char *out, size_t cap)
 	const char *s = el ? el->text : "";
 	size_t n = strlen(s), k = 0;
 
-	/* cut first, then trim, as pp_xml_text does */
+	/* cut first, then trim */
 	if (n >= cap)
 		n = cap - 1;
 	while (k < n && (s[k] == ' ' || s[k] == '\n' || s[k] == '\t' || s[k] == '\r'))

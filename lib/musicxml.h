@@ -1,13 +1,11 @@
 /*
- * musicxml.h - reading MusicXML files safely: streamed, or into a libxml2
- * tree.
+ * musicxml.h - reading MusicXML files safely, streamed.
  *
  * This module only gets trustworthy XML out of a file: plain MusicXML
  * (.musicxml, .xml) or compressed MusicXML (.mxl, a zip whose
- * META-INF/container.xml names the root file), either streamed one measure
- * at a time as light element trees (pp_musicxml_stream; what score.h builds
- * the score model from) or as a whole libxml2 document. It does not
- * interpret the music.
+ * META-INF/container.xml names the root file), streamed one measure at a
+ * time as light element trees (pp_musicxml_stream; what score.h builds the
+ * score model from). It does not interpret the music.
  *
  * Safety: scores come from the internet, so the parser never touches the
  * network (XML_PARSE_NONET), never loads the DTD (no XML_PARSE_DTDLOAD),
@@ -19,33 +17,23 @@
  *     'x.musicxml': line 12: Opening and ending tag mismatch: note and pitch
  *     'x.musicxml': not MusicXML (root element <html>)
  *
- * Ownership: the caller frees a document with xmlFreeDoc; streamed elements
- * belong to the stream.
+ * Ownership: streamed elements belong to the stream.
  */
 #ifndef PP_MUSICXML_H
 #define PP_MUSICXML_H
 
 #include <stddef.h>
-#include <libxml/tree.h>
 
 #include "error.h"
 
 /* Largest MusicXML text accepted (bytes), compressed or not. */
 #define PP_MUSICXML_MAX ((size_t)64 << 20)
 
-/* Reads PATH (NULL or "-" = stdin), unzipping it when it is an .mxl
- * container (recognized by its zip signature, whatever its name). The root
- * must be <score-partwise>; <score-timewise> is refused with a message.
- * Returns 0 and *doc, or -1 with a message. */
-int pp_musicxml_read(const char *path, xmlDocPtr *doc, struct pp_err *err);
-
-/* The same on a buffer; NAME is used in messages. */
-int pp_musicxml_parse(const char *buf, size_t len, const char *name,
-		      xmlDocPtr *doc, struct pp_err *err);
-
 /*
- * Streaming. pp_musicxml_stream reads a score with the same safety, limits,
- * root check and messages as pp_musicxml_parse, but builds no libxml2 tree:
+ * Streaming. pp_musicxml_stream reads a score (plain, or an .mxl container,
+ * recognized by its zip signature whatever its name) with the safety and
+ * limits above, and builds no libxml2 tree. The root must be
+ * <score-partwise>; <score-timewise> is refused with a message. Instead,
  * the parser's SAX events make a light tree of each complete child element
  * of the root (<work>, <identification>, <part-list>...) and of each <part>
  * (its measures) in turn, hand it to a visitor, and drop it, so that time
@@ -90,11 +78,5 @@ const char *pp_xml_el_attr(const struct pp_xml_el *el, const char *name);
 /* EL's text without leading and trailing white space, copied into OUT
  * (CAP bytes, cut to fit); "" when EL is NULL. Returns OUT. */
 const char *pp_xml_el_text(const struct pp_xml_el *el, char *out, size_t cap);
-
-/* Helpers for walking a libxml2 tree: the first element child
- * named NAME (or NULL), and an element's text (text and CDATA children
- * only; entity references are not expanded), copied into OUT (CAP bytes). */
-xmlNodePtr pp_xml_child(xmlNodePtr node, const char *name);
-const char *pp_xml_text(xmlNodePtr node, char *out, size_t cap);
 
 #endif

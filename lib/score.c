@@ -1541,20 +1541,6 @@ int pp_score_load(const char *path, struct pp_score_source **out, struct pp_err 
 }
 
 
-int pp_score_read(const char *path, int flags, struct pp_score **score,
-		  struct pp_err *err)
-{
-	struct pp_score_source *src;
-	int rc;
-
-	*score = NULL;
-	if (pp_score_load(path, &src, err) < 0)
-		return -1;
-	rc = pp_score_layout(src, flags, score, err);
-	pp_score_source_free(src);
-	return rc;
-}
-
 void pp_score_free(struct pp_score *s)
 {
 	if (!s)

@@ -21,8 +21,7 @@
  * ignored. pp_score_json gives the alignment/1 "score" member
  * (pp-formats(5)).
  *
- * Ownership: pp_score_read and pp_score_layout give a new
- * score; free it with pp_score_free. All strings and arrays inside belong
+ * Ownership: pp_score_layout gives a new score; free it with pp_score_free. All strings and arrays inside belong
  * to the score, which keeps no pointer into its source.
  */
 #ifndef PP_SCORE_H
@@ -123,15 +122,12 @@ enum {
 	PP_SCORE_TREMOLO = 2,   /* measured tremolos played out in strokes */
 };
 
-/* Reads a MusicXML or .mxl file and builds its model, laid out as FLAGS
- * say. Returns 0 and *score, or -1 with a message. */
-int pp_score_read(const char *path, int flags, struct pp_score **score,
-		  struct pp_err *err);
-
-/* The same in two steps, so that one reading gives several layouts (as
- * written and unfolded): pp_score_load reads the file (streamed, see
- * pp_musicxml_stream) into a source, pp_score_layout builds a model from
- * it and can be called again; free the source with pp_score_source_free. */
+/* A score in two steps, so that one reading gives several layouts (as
+ * written, unfolded): pp_score_load reads a MusicXML or .mxl file (PATH,
+ * NULL or "-" = stdin; streamed, see pp_musicxml_stream) into a source;
+ * pp_score_layout builds the model from it, laid out as FLAGS say, and can
+ * be called again. Both return 0, or -1 with a message. Free the source
+ * with pp_score_source_free. */
 struct pp_score_source;
 int pp_score_load(const char *path, struct pp_score_source **src,
 		  struct pp_err *err);
