@@ -28,6 +28,10 @@
 #include <stddef.h>
 #include "error.h"
 
+/* Rows its readers take at a time: a few hundred KiB for Basic Pitch's 88
+ * keys, so that reading back costs little memory and few system calls. */
+#define PP_ROWFILE_CHUNK 1024
+
 struct pp_rowfile {
 	int fd;          /* the unlinked file */
 	int is_open;     /* 1 between open and close (a zeroed struct: 0) */

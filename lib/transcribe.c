@@ -77,27 +77,26 @@ int pp_tr_notes_fill(const struct pp_tr_note *notes, size_t n,
 	return 0;
 }
 
-/* A posteriorgram's rows, copied from its temporary file in chunks. */
+/* A posteriorgram's first ROWS rows (the file holds more: the frames past
+ * the trimmed length), copied from its temporary file in chunks. */
 struct rows_src {
 	const struct pp_rowfile *f;
 	size_t rows;
 };
 
-#define CHUNK 1024
-
 static int fill_rows(void *ctx, FILE *fp, size_t nbytes, struct pp_err *err)
 {
 	const struct rows_src *src = ctx;
 	size_t w = (size_t)src->f->width;
-	float *buf = malloc(sizeof *buf * CHUNK * w);
+	float *buf = malloc(sizeof *buf * PP_ROWFILE_CHUNK * w);
 	int rc = 0;
 
 	if (!buf)
 		return pp_fail(err, "out of memory");
 	if (nbytes != src->rows * w * sizeof *buf)
 		PP_BUG("posteriors: %zu bytes for %zu rows", nbytes, src->rows);
-	for (size_t r = 0; r < src->rows && rc == 0; r += CHUNK) {
-		size_t n = src->rows - r < CHUNK ? src->rows - r : CHUNK;
+	for (size_t r = 0; r < src->rows && rc == 0; r += PP_ROWFILE_CHUNK) {
+		size_t n = src->rows - r < PP_ROWFILE_CHUNK ? src->rows - r : PP_ROWFILE_CHUNK;
 		if (pp_rowfile_read(src->f, r, n, buf, err) < 0)
 			rc = -1;
 		else if (fwrite(buf, sizeof *buf, n * w, fp) != n * w)
@@ -111,13 +110,13 @@ static int fill_rows(void *ctx, FILE *fp, size_t nbytes, struct pp_err *err)
 static int fill_times(void *ctx, FILE *fp, size_t nbytes, struct pp_err *err)
 {
 	size_t rows = *(const size_t *)ctx;
-	double buf[CHUNK];
+	double buf[PP_ROWFILE_CHUNK];
 
 	(void)err;
 	if (nbytes != rows * sizeof *buf)
 		PP_BUG("posteriors: %zu bytes for %zu frame times", nbytes, rows);
-	for (size_t r = 0; r < rows; r += CHUNK) {
-		size_t n = rows - r < CHUNK ? rows - r : CHUNK;
+	for (size_t r = 0; r < rows; r += PP_ROWFILE_CHUNK) {
+		size_t n = rows - r < PP_ROWFILE_CHUNK ? rows - r : PP_ROWFILE_CHUNK;
 		for (size_t i = 0; i < n; i++)
 			buf[i] = bp_frame_time((long)(r + i));
 		if (fwrite(buf, sizeof *buf, n, fp) != n)

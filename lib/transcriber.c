@@ -126,9 +126,6 @@ static int cmp_note(const void *a, const void *b)
 	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-/* Rows read from the posteriors at a time in note creation. */
-#define CHUNK 1024
-
 /* Note creation in two passes over the posteriors' files (bp_notes.h):
  * the maxima, then the segments. Resident: the segment buffer and two
  * chunks of rows, whatever the input's length. */
@@ -137,8 +134,8 @@ static int bp_decode(struct pp_transcriber *t, const struct bp_note_params *p,
 {
 	const struct pp_posteriors *post = &t->post;
 	size_t n = post->n_frames;
-	float *note = malloc(sizeof(float) * CHUNK * BP_KEYS);
-	float *onset = malloc(sizeof(float) * CHUNK * BP_KEYS);
+	float *note = malloc(sizeof(float) * PP_ROWFILE_CHUNK * BP_KEYS);
+	float *onset = malloc(sizeof(float) * PP_ROWFILE_CHUNK * BP_KEYS);
 	struct bp_stream *s = note && onset ? bp_stream_new(p, n, t->max_segment, err) : NULL;
 	int rc = -1;
 
@@ -147,8 +144,8 @@ static int bp_decode(struct pp_transcriber *t, const struct bp_note_params *p,
 		goto out;
 	}
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t f = 0; f < n; f += CHUNK) {
-			size_t rows = n - f < CHUNK ? n - f : CHUNK;
+		for (size_t f = 0; f < n; f += PP_ROWFILE_CHUNK) {
+			size_t rows = n - f < PP_ROWFILE_CHUNK ? n - f : PP_ROWFILE_CHUNK;
 			if (pp_rowfile_read(&post->note, f, rows, note, err) < 0 ||
 			    pp_rowfile_read(&post->onset, f, rows, onset, err) < 0)
 				goto out;
