@@ -47,7 +47,10 @@ def cmd_models(a):
         info, best = ck["info"], ck["best"]
         if info["model"] != "han":
             continue
-        tensors = {k: v.detach().to(torch.float16).numpy() for k, v in ck["model"].items()}
+        # a run trained on z-scored inputs exports with the z-score folded
+        # into embed, so the model reads pp-features files as they are
+        state = hanmod.fold_standardization(ck["model"], info.get("standardize"))
+        tensors = {k: v.detach().to(torch.float16).numpy() for k, v in state.items()}
         model_id = "percepiano-han-%s-f%d" % (info["split"], info["fold"])
         meta = {
             "pp": "model/1", "arch": "han", "model_id": model_id, "version": VERSION,
@@ -57,7 +60,8 @@ def cmd_models(a):
             "split": info["split"], "fold": str(info["fold"]),
             "epoch": str(best["epoch"]),
             "metrics": json.dumps({k: best[k] for k in ("valid_loss", "valid_r2", "test_mse", "test_r2")}),
-            "recipe": json.dumps({k: info[k] for k in ("lr", "batch", "epochs")}),
+            "recipe": json.dumps(dict({k: info[k] for k in ("lr", "batch", "epochs")},
+                                      standardized_inputs=bool(info.get("standardize")))),
             "made_by": "train/train.py + train/export.py",
         }
         out = os.path.join(a.out, "%s-f%d.safetensors" % (info["split"], info["fold"]))

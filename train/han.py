@@ -243,6 +243,21 @@ def to_device(s, device):
             "bg": s["bg"].to(device), "mg": s["mg"].to(device), "B": s["B"], "M": s["M"]}
 
 
+def fold_standardization(state, standardize):
+    """Folds a z-score of the input, x' = (x - mean) / std, into the
+    embedding: W x' + b = (W / std) x + (b - W (mean / std)). state is a
+    state_dict (changed copies of embed.* are returned in a new dict);
+    standardize is train.py's info["standardize"] ([mean], [std]) or None."""
+    if not standardize:
+        return state
+    mu, sd = (torch.tensor(v, dtype=torch.float64) for v in standardize)
+    w = state["embed.weight"].double()
+    out = dict(state)
+    out["embed.weight"] = (w / sd).to(state["embed.weight"].dtype)
+    out["embed.bias"] = (state["embed.bias"].double() - w @ (mu / sd)).to(state["embed.bias"].dtype)
+    return out
+
+
 def count_params(m):
     return sum(p.numel() for p in m.parameters())
 

@@ -52,8 +52,8 @@ def name_wo_performer(fname):
     return "_".join(parts[:-2]) + "_" + parts[-1]
 
 
-def composition(files):
-    rng = random.Random(42)  # the original seeds the module-level generator
+def composition(files, seed=42):
+    rng = random.Random(seed)  # the original seeds the module-level generator
     all_data = list(files)
     rng.shuffle(all_data)
     groups = defaultdict(list)

@@ -1,0 +1,54 @@
+#!/bin/sh
+# train/: the offline training scripts (Debian's python3-torch). The z-score
+# that --standardize applies to the inputs is folded into the embedding for
+# evaluation and export, and must give the same outputs as the standardized
+# model; a one-epoch run on a synthetic pack goes through train, eval and
+# export.
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+T=$ROOT/train
+test_lazy_prereq TORCH '$PY -c "import torch, numpy"'
+
+test_expect_success TORCH 'a z-score folded into embed gives the standardized model outputs' '
+	$PY - "$T" <<-\EOP
+	import sys
+	import numpy as np, torch
+	sys.path.insert(0, sys.argv[1])
+	import han
+	torch.manual_seed(1)
+	rng = np.random.default_rng(1)
+	m = han.HAN().eval()
+	beat = np.repeat(np.arange(12), 4); meas = beat // 3
+	x = rng.normal(size=(48, 101)) * 30 + 50
+	mu, sd = x.mean(0), x.std(0)
+	s_std = han.make_sample((x - mu) / sd, rng.integers(0, 3, 48), beat, meas)
+	s_raw = han.make_sample(x, rng.integers(0, 3, 48), beat, meas)
+	s_raw["voice_rows"] = s_std["voice_rows"]
+	with torch.no_grad():
+	    want = m([s_std])
+	    folded = han.HAN().eval()
+	    folded.load_state_dict(han.fold_standardization(m.state_dict(), [mu.tolist(), sd.tolist()]))
+	    got = folded([s_raw])
+	d = (got - want).abs().max().item()
+	assert d < 1e-4, d
+	assert han.fold_standardization(m.state_dict(), None) is not None
+	EOP
+'
+
+test_expect_success TORCH,SHARED 'one synthetic epoch: train, then eval gives the logged test R2' '
+	$PY "$T/train.py" pack --synthetic --out pack.npz >pack.out &&
+	$PY "$T/train.py" train --pack pack.npz --split composition --fold 1 \
+		--epochs 1 --limit 8 --cpu --threads 1 --standardize --out run >train.out 2>&1 &&
+	test -s run/best.pt && test -s run/last.pt &&
+	$PY "$T/train.py" eval --pack pack.npz --runs run --cpu --json eval.json >eval.out 2>&1 &&
+	$PY - run/log.jsonl eval.json <<-\EOP
+	import json, sys
+	logged = json.loads(open(sys.argv[1]).readline())
+	ev = json.load(open(sys.argv[2]))[0]
+	assert ev["epoch"] == 1 and ev["fold"] == 1, ev
+	assert abs(ev["test_r2"] - logged["test_r2"]) < 1e-4, (ev["test_r2"], logged["test_r2"])
+	EOP
+'
+
+test_done
