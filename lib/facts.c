@@ -118,19 +118,28 @@ static int read_dim(const json_t *o, size_t i, const json_t *ref,
 	d->index = (int)i;
 	d->merit = merit_of(d->name);
 	d->uncertain = json_is_true(json_object_get(o, "uncertain"));
+	d->unreliable = json_is_false(json_object_get(o, "reliable"));
 	if (pc < 0 && ref && (row = ref_row(ref, d->name)))
 		pc = ref_percentile(row, d->value);
 	d->percentile = pc;
 	return 0;
 }
 
+/* Strongest and weakest merit dimension, and the two character dimensions
+ * furthest from the middle. Dimensions the fold models disagree on or the
+ * model predicts poorly carry no advice; they are used only when nothing
+ * else is left. */
 static void rank_dims(struct pp_facts *f)
 {
-	int i;
+	int i, any_trusted = 0;
 	double best = -1, worst = 101, s1 = -1, s2 = -1, s;
 
+	for (i = 0; i < PP_FACTS_DIMS; i++)
+		any_trusted |= !f->dims[i].uncertain && !f->dims[i].unreliable;
 	f->strongest = f->weakest = f->standout[0] = f->standout[1] = -1;
 	for (i = 0; i < PP_FACTS_DIMS; i++) {
+		if (any_trusted && (f->dims[i].uncertain || f->dims[i].unreliable))
+			continue;
 		s = pp_fact_dim_score(&f->dims[i]);
 		if (f->dims[i].merit) {
 			if (s > best)
@@ -609,13 +618,14 @@ static void text_dims(const struct pp_facts *f, struct pp_tb *b)
 		const struct pp_fact_dim *d = &f->dims[i];
 		char o[16];
 		pp_facts_ordinal(d->percentile, o, sizeof(o));
-		pp_tb_printf(b, "- %s: %s percentile, towards '%s' (scale '%s' to '%s'); %s%s\n",
+		pp_tb_printf(b, "- %s: %s percentile, towards '%s' (scale '%s' to '%s'); %s%s%s\n",
 			     d->name, o,
 			     d->percentile >= 50 ? d->high : d->low, d->low, d->high,
 			     d->merit > 0 ? "the aim is usually the high pole" :
 			     d->merit < 0 ? "the aim is usually the low pole" :
 			     "a matter of character, neither pole is a fault",
-			     d->uncertain ? "; uncertain" : "");
+			     d->uncertain ? "; uncertain" : "",
+			     d->unreliable ? "; weakly predicted, not a basis for advice" : "");
 	}
 }
 

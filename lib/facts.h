@@ -52,6 +52,8 @@ struct pp_fact_dim {
 	int merit;              /* +1: the high pole is usually the aim; -1: the
 				   low pole; 0: character, neither pole a fault */
 	int uncertain;          /* the fold models disagree */
+	int unreliable;         /* "reliable": false: the model explains little
+				   of this dimension on held-out segments */
 };
 
 struct pp_fact_bar {

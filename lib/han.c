@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "han.h"
 
 /* The parameter table: name, shape and where the pointer goes. Built once
@@ -113,6 +114,31 @@ static void copy_meta(char *dst, size_t cap, const struct pp_st *st, const char 
 	snprintf(dst, cap, "%s", v ? v : "");
 }
 
+/* Optional metadata "dimension_r2": a JSON list of one R2 per label, the
+ * model's score on its split's held-out test segments (export.py). */
+static int read_dim_r2(struct pp_han *m, const struct pp_st *st, const char *path,
+		       struct pp_err *err)
+{
+	const char *v = pp_st_meta(st, "dimension_r2");
+	if (!v)
+		return 0;
+	json_t *a = json_loads(v, 0, NULL), *x;
+	size_t i;
+	int ok = json_is_array(a) && json_array_size(a) == (size_t)m->cfg.labels;
+	json_array_foreach(a, i, x)
+		if (!json_is_number(x) || !isfinite(json_number_value(x)) ||
+		    json_number_value(x) > 1)
+			ok = 0;
+		else if (ok)
+			m->dim_r2[i] = json_number_value(x);
+	json_decref(a);
+	if (!ok)
+		return pp_fail(err, "'%s': metadata dimension_r2 is not a list of %d R2 values",
+			       path, m->cfg.labels);
+	m->has_dim_r2 = 1;
+	return 0;
+}
+
 static int check_meta(struct pp_han *m, const struct pp_st *st, const char *path,
 		      struct pp_err *err)
 {
@@ -133,7 +159,7 @@ static int check_meta(struct pp_han *m, const struct pp_st *st, const char *path
 	copy_meta(m->version, sizeof m->version, st, "version");
 	copy_meta(m->norm_id, sizeof m->norm_id, st, "norm_id");
 	snprintf(m->path, sizeof m->path, "%s", path);
-	return 0;
+	return read_dim_r2(m, st, path, err);
 }
 
 int pp_han_load(struct pp_han *m, const char *path, struct pp_err *err)

@@ -72,6 +72,8 @@ struct pp_han_params {
 	const float *fc2_w, *fc2_b;  /* [labels, 2H], [labels] */
 };
 
+#define PP_HAN_MAX_LABELS 32
+
 struct pp_han {
 	struct pp_han_config cfg;
 	struct pp_han_params p; /* pointers into arena */
@@ -80,6 +82,8 @@ struct pp_han {
 	char model_id[128];     /* metadata "model_id" */
 	char version[32];       /* metadata "version" */
 	char norm_id[128];      /* normalization the inputs must carry */
+	int has_dim_r2;         /* metadata "dimension_r2" was present */
+	double dim_r2[PP_HAN_MAX_LABELS]; /* per-label R2 on held-out segments */
 	char path[512];         /* the file it came from */
 	void *gpu;              /* device copy (han_cuda.cu), NULL until used */
 };

@@ -122,6 +122,20 @@ static json_t *model_member(const struct pp_infer_set *s)
 			 "folds", s->n, "norm_id", s->m[0].norm_id);
 }
 
+/* The mean held-out R2 of dimension K over the models; 0 when a model
+ * file does not carry it. */
+static int held_out_r2(const struct pp_infer_set *s, int k, double *r2)
+{
+	double sum = 0;
+	for (int i = 0; i < s->n; i++) {
+		if (!s->m[i].has_dim_r2)
+			return 0;
+		sum += s->m[i].dim_r2[k];
+	}
+	*r2 = sum / s->n;
+	return 1;
+}
+
 static int dimension(const struct pp_infer_set *s, int k, double mean, double sd,
 		     json_t *arr, struct pp_err *err)
 {
@@ -144,6 +158,11 @@ static int dimension(const struct pp_infer_set *s, int k, double mean, double sd
 	if (s->n > 1) {
 		pp_json_set_real(o, "spread", round6(sd));
 		json_object_set_new(o, "uncertain", json_boolean(sd > PP_INFER_UNCERTAIN_SD));
+	}
+	double r2;
+	if (held_out_r2(s, k, &r2)) {
+		pp_json_set_real(o, "held_out_r2", round(r2 * 1000) / 1000);
+		json_object_set_new(o, "reliable", json_boolean(r2 >= PP_INFER_MIN_R2));
 	}
 	json_array_append_new(arr, o);
 	return 0;

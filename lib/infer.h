@@ -18,6 +18,11 @@
 /* A dimension whose fold models disagree by more than this (sd on the 0..1
  * scale, about a third of a Likert point) is flagged "uncertain". */
 #define PP_INFER_UNCERTAIN_SD 0.05
+/* A dimension the models explain less than this share of on held-out
+ * segments (R2, metadata "dimension_r2", mean over the fold models) is
+ * marked "reliable": false: the number is reported, but it should not
+ * carry advice (pp-feedback and pp-retrieve pass it over). */
+#define PP_INFER_MIN_R2 0.15
 
 enum pp_device { PP_DEV_AUTO, PP_DEV_CPU, PP_DEV_CUDA };
 

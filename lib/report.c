@@ -245,6 +245,9 @@ static void radar_section(FILE *fp, const json_t *doc, const json_t *reference)
 			fprintf(fp, "%.0f", num(d, "percentile"));
 		if (json_is_true(json_object_get(d, "uncertain")))
 			fputs(" <em>(uncertain)</em>", fp);
+		if (json_is_false(json_object_get(d, "reliable")))
+			fprintf(fp, " <em>(weakly predicted: held-out R<sup>2</sup> %.2f)</em>",
+				num(d, "held_out_r2"));
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table></section>\n", fp);

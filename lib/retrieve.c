@@ -706,7 +706,7 @@ static void add_focus(struct pp_retriever *r, struct pp_query *q, int dim,
 struct cand {
 	int dim;
 	double pct;
-	int uncertain;
+	int uncertain;  /* fold models disagree, or "reliable": false */
 };
 
 static int cmp_cand(const void *a, const void *b)
@@ -736,7 +736,10 @@ static int read_dim(struct pp_retriever *r, const char *dname,
 		if (pp_json_number(v, "value", &value, where, err) < 0 ||
 		    pp_json_number_or(v, "percentile", -1, &pct, where, err) < 0)
 			return -1;
-		c->uncertain = json_is_true(json_object_get(v, "uncertain"));
+		/* fold disagreement and a poorly predicted dimension alike
+		 * make a dimension a weak basis for a query */
+		c->uncertain = json_is_true(json_object_get(v, "uncertain")) ||
+			       json_is_false(json_object_get(v, "reliable"));
 	}
 	if (!isfinite(value))
 		return pp_fail(err, "%s: value is not finite", where);

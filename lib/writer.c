@@ -627,6 +627,10 @@ static void echo(struct wr *w, const struct pp_finding *g, struct pp_tb *b)
 	if (g->dim < 0 || g->kind == PP_FIND_DIM || !w->f->have_predictions)
 		return;
 	d = &w->f->dims[g->dim];
+	/* A dimension the folds disagree on or the model predicts poorly
+	 * corroborates nothing. */
+	if (d->uncertain || d->unreliable)
+		return;
 	/* Only when it leans to the pole the finding describes. */
 	if (d->merit ? pp_fact_dim_score(d) > 40
 		     : !(g->kind == PP_FIND_DYNAMICS && d->percentile <= 35))

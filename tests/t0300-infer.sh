@@ -55,6 +55,42 @@ assert d[\"performance_metrics\"][\"pp-infer\"][\"wall_s\"] > 0
 "
 '
 
+test_expect_success PY 'held-out R2 per dimension: the folds mean, "reliable" below 0.15 false' '
+	$PY - pred4.json "$PP_DATADIR"/models/han/composition-f*.safetensors <<-\EOP
+	import json, struct, sys
+	import numpy as np
+	r2 = []
+	for path in sys.argv[2:]:
+	    buf = open(path, "rb").read(8 + 100000)
+	    n = struct.unpack("<Q", buf[:8])[0]
+	    r2.append(json.loads(json.loads(buf[8:8 + n])["__metadata__"]["dimension_r2"]))
+	want = np.mean(r2, 0)
+	d = json.load(open(sys.argv[1]))
+	for x, w in zip(d["dimensions"], want):
+	    assert abs(x["held_out_r2"] - w) < 6e-4, (x, w)
+	    assert x["reliable"] == (w >= 0.15), (x, w)
+	timing = d["dimensions"][0]
+	assert timing["name"] == "timing" and timing["reliable"] is False, timing
+	assert sum(x["reliable"] for x in d["dimensions"]) >= 12
+	EOP
+'
+
+test_expect_success PY 'a model whose dimension_r2 is malformed is refused' '
+	$PY - "$M0" bad.safetensors <<-\EOP
+	import json, struct, sys
+	buf = open(sys.argv[1], "rb").read()
+	n = struct.unpack("<Q", buf[:8])[0]
+	h = json.loads(buf[8:8 + n])
+	h["__metadata__"]["dimension_r2"] = "[0.5, 0.2]"
+	j = json.dumps(h).encode()
+	j += b" " * ((8 - len(j) % 8) % 8)
+	open(sys.argv[2], "wb").write(struct.pack("<Q", len(j)) + j + buf[8 + n:])
+	EOP
+	test_must_fail pp-infer --device cpu --model bad.safetensors "$A" 2>err &&
+	test_one_line err &&
+	grep -q "bad.safetensors.*dimension_r2 is not a list of 19 R2 values" err
+'
+
 test_expect_success 'auto without a GPU falls back with one stderr line' '
 	pp-infer --model "$M0" "$A" >p.json 2>err &&
 	if grep -q "no usable GPU" err; then test_one_line err; fi

@@ -95,6 +95,13 @@ test_expect_success 'a prediction document: focus, composer, problems, members k
 	py "d[\"performance_metrics\"][\"pp-retrieve\"][\"wall_s\"] > 0" ctx.json >ok && test "$(cat ok)" = True
 '
 
+test_expect_success 'a dimension marked "reliable": false is no focus' '
+	jq "(.dimensions[] | select(.name == \"timbre_brightness\")) += {reliable: false}" \
+		"$FX/predictions.json" >weak.json &&
+	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" weak.json >ctx.json &&
+	test "$(py "[f[\"name\"] for f in d[\"retrieval\"][\"focus\"]]" ctx.json)" = "['"'pedal_clarity'"']"
+'
+
 test_expect_success 'the strongest alignment problem gets the last place (k >= 3)' '
 	pp-retrieve --index "$IX" --corpus "$TRASH/corpus" "$FX/predictions.json" >ctx.json &&
 	test "$(py "[(p[\"id\"], p.get(\"problem\")) for p in d[\"passages\"]][4]" ctx.json)" = "('"'fx-tim-002'"', '"'wrong_notes'"')" &&

@@ -78,6 +78,17 @@ test_expect_success 'the strongest and weakest dimensions are named by their pol
 	grep -q "rich" chopin.txt && grep -q "blurred" chopin.txt
 '
 
+test_expect_success 'a dimension marked "reliable": false carries no advice' '
+	jq "(.dimensions[] | select(.name == \"timing\")) += {reliable: false, held_out_r2: 0.09}" \
+		"$FB/full.json" >weak.json &&
+	pp-feedback -o weak.out weak.json &&
+	jq -r .feedback.text weak.out >weak.txt &&
+	grep -q "unstable" full.txt &&
+	! grep -q "unstable" weak.txt &&
+	grep -q "balanced" weak.txt &&
+	pp-feedback --check weak.out
+'
+
 test_expect_success 'two-sided scales are talked about as fit, not fault' '
 	grep -q "dark (92nd percentile)" chopin.txt &&
 	grep -q "slow-paced (88th percentile)" chopin.txt &&

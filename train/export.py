@@ -10,6 +10,13 @@ test vectors of tests/fixtures/han/.
       __metadata__ pins: pp = "model/1", arch, model_id, version,
       input_size, norm_id, label order with names and both poles
       (data/dimensions.json), split, fold, epoch, valid/test metrics.
+  export.py annotate --pack PACK.npz --models FILE...
+      Adds "dimension_r2" to each model file's metadata: the R2 of every
+      dimension (label order) on the model's split's fixed test list,
+      computed on the features in PACK (what pp-features makes today).
+      pp-infer reports it per dimension and marks dimensions the model
+      does not predict well (pp-formats(5), predictions/1). models --pack
+      does the same at export.
   export.py vectors --model FILE --inputs FEATURES... --out tests/fixtures/han
       For each features file NAME.safetensors, writes NAME.levels.safetensors
       holding the PyTorch forward pass in F32 at every level: embedding,
@@ -39,6 +46,26 @@ def load_ckpt(path):
         return torch.load(path, map_location="cpu")
 
 
+def held_out_r2(model, split_name, pack):
+    """Per-dimension test R2 of MODEL on SPLIT_NAME's fixed test list."""
+    import train as trainmod
+    data = trainmod.Data(pack, "han", torch.device("cpu"))
+    split = json.load(open(os.path.join(trainmod.SPLITS, split_name + ".json")))
+    te = data.ids(split["test"])
+    _, per = trainmod.r2_score(data.y[te], trainmod.predict(model, data, te))
+    return [round(float(v), 4) for v in per]
+
+
+def cmd_annotate(a):
+    for path in a.models:
+        m, meta = load_model(path)
+        meta["dimension_r2"] = json.dumps(held_out_r2(m, meta["split"], a.pack))
+        tensors, _ = stio.load(path)
+        stio.save(path + ".tmp", tensors, meta)
+        os.replace(path + ".tmp", path)
+        print("%s: dimension_r2 %s" % (path, meta["dimension_r2"]))
+
+
 def cmd_models(a):
     dims = json.load(open(os.path.join(HERE, "../data/dimensions.json")))["dimensions"]
     os.makedirs(a.out, exist_ok=True)
@@ -64,6 +91,10 @@ def cmd_models(a):
                                       standardized_inputs=bool(info.get("standardize")))),
             "made_by": "train/train.py + train/export.py",
         }
+        if a.pack:
+            m = hanmod.HAN(input_size=int(meta["input_size"]))
+            m.load_state_dict({k: torch.tensor(v.astype(np.float32)) for k, v in tensors.items()})
+            meta["dimension_r2"] = json.dumps(held_out_r2(m, info["split"], a.pack))
         out = os.path.join(a.out, "%s-f%d.safetensors" % (info["split"], info["fold"]))
         stio.save(out, tensors, meta)
         print("%s: epoch %s test R2 %.4f" % (out, best["epoch"], best["test_r2"]))
@@ -99,12 +130,16 @@ def main():
     p = sub.add_parser("models")
     p.add_argument("--runs", nargs="+", required=True)
     p.add_argument("--out", default=os.path.join(HERE, "../data/models/han"))
+    p.add_argument("--pack", help="features pack: record each model's per-dimension test R2")
+    p = sub.add_parser("annotate")
+    p.add_argument("--pack", required=True)
+    p.add_argument("--models", nargs="+", required=True)
     p = sub.add_parser("vectors")
     p.add_argument("--model", required=True)
     p.add_argument("--inputs", nargs="+", required=True)
     p.add_argument("--out", default=os.path.join(HERE, "../tests/fixtures/han"))
     a = ap.parse_args()
-    {"models": cmd_models, "vectors": cmd_vectors}[a.cmd](a)
+    {"models": cmd_models, "annotate": cmd_annotate, "vectors": cmd_vectors}[a.cmd](a)
 
 
 if __name__ == "__main__":
