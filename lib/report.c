@@ -245,9 +245,11 @@ static void radar_section(FILE *fp, const json_t *doc, const json_t *reference)
 			fprintf(fp, "%.0f", num(d, "percentile"));
 		if (json_is_true(json_object_get(d, "uncertain")))
 			fputs(" <em>(uncertain)</em>", fp);
-		if (json_is_false(json_object_get(d, "reliable")))
+		if (json_is_false(json_object_get(d, "reliable"))) {
+			double r2 = round(num(d, "held_out_r2") * 100) / 100;
 			fprintf(fp, " <em>(weakly predicted: held-out R<sup>2</sup> %.2f)</em>",
-				num(d, "held_out_r2"));
+				r2 == 0 ? 0 : r2); /* no "-0.00" */
+		}
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table></section>\n", fp);

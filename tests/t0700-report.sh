@@ -28,6 +28,17 @@ test_expect_success 'the page shows every part: radar with both poles, roll, bar
 	grep -q "The Pianist&#39;s Guide to Pedaling" site/scale-demo.html
 '
 
+test_expect_success 'uncertain and weakly predicted dimensions are marked' '
+	jq "(.dimensions[] | select(.name == \"timing\")) += {reliable: false, held_out_r2: -0.001} |
+	    (.dimensions[] | select(.name == \"pace\")) += {uncertain: true}" \
+		"$F/scale-demo.json" >weak.json &&
+	pp-report -o weak weak.json &&
+	grep -c "weakly predicted" weak/weak.html >n && test "$(cat n)" = 1 &&
+	grep -q "(weakly predicted: held-out R<sup>2</sup> 0.00)" weak/weak.html &&
+	grep -q "(uncertain)" weak/weak.html &&
+	! grep -q "weakly predicted" site/scale-demo.html
+'
+
 test_expect_success 'no external resources in the page' '
 	! grep -E "(src|href)=\"(https?:)?//" site/scale-demo.html
 '
