@@ -48,6 +48,25 @@ test_expect_success TORCH,SHARED 'one synthetic epoch: train, then eval gives th
 	ev = json.load(open(sys.argv[2]))[0]
 	assert ev["epoch"] == 1 and ev["fold"] == 1, ev
 	assert abs(ev["test_r2"] - logged["test_r2"]) < 1e-4, (ev["test_r2"], logged["test_r2"])
+	assert -5 < ev["test_within_segment_r2"] < 1, ev
+	EOP
+'
+
+test_expect_success TORCH 'within-segment R2: piece means removed, segments played once dropped' '
+	$PY - "$T" <<-\EOP
+	import sys
+	import numpy as np
+	sys.path.insert(0, sys.argv[1])
+	from train import within_segment_r2, r2_score
+	names = ["A_8bars_1_3", "A_8bars_2_3", "B_8bars_1_4", "B_8bars_2_4", "C_8bars_1_9"]
+	y = np.array([[0.2], [0.4], [0.7], [0.9], [0.5]])
+	# right order within each segment, wrong piece levels: perfect within, poor overall
+	p = np.array([[0.6], [0.8], [0.3], [0.5], [0.0]])
+	assert within_segment_r2(y, p, names) == 1.0
+	assert r2_score(y, p)[0] < 0
+	# reversed order within segments: within R2 = 1 - (0.2^2 * 4) / (0.1^2 * 4) = -3
+	p = np.array([[0.4], [0.2], [0.9], [0.7], [0.5]])
+	assert abs(within_segment_r2(y, p, names) + 3) < 1e-12, within_segment_r2(y, p, names)
 	EOP
 '
 

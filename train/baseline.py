@@ -12,6 +12,12 @@ statistics) with the penalty that scores best on the fold's valid list
 (grid 1 ... 1e4), then scored on the split's fixed test list with the same
 R2 as train.py (sklearn's uniform average over the 19 dimensions).
 
+The same is done with the score's features alone (dims 0-76 and the
+*_unnorm copies 96-100) and with the performance's alone (77-95): a score-
+only model can only tell segments apart, so its R2 measures how much of a
+split's R2 is knowing the music rather than hearing the playing. Every row
+also gives the within-segment R2 (train.py within_segment_r2).
+
 Test-set difficulty: the composition test set is one random draw of the
 original procedure (splits.py, seed 42 on a sorted list; the original's
 order came from os.listdir, so the paper's draw is unknown). With --draws N
@@ -28,9 +34,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import splits as splitsmod  # noqa: E402
-from train import SPLITS, r2_score  # noqa: E402
+from train import SPLITS, r2_score, within_segment_r2  # noqa: E402
 
 ALPHAS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
+GROUPS = {"all": range(0, 101),
+          "score": list(range(0, 77)) + list(range(96, 101)),
+          "performance": range(77, 96)}
 
 
 def pooled(pack):
@@ -40,6 +49,12 @@ def pooled(pack):
     f = np.array([np.concatenate([x[a:b].mean(0), x[a:b].std(0), [np.log(b - a)]])
                   for a, b in zip(off[:-1], off[1:])])
     return names, f, z["y"].astype(np.float64)
+
+
+def columns(f, dims):
+    """The pooled columns of feature dims DIMS (means, stds) and log(rows)."""
+    d = f.shape[1] // 2
+    return f[:, list(dims) + [d + k for k in dims] + [2 * d]]
 
 
 def ridge(f, y, tr, alpha):
@@ -69,20 +84,26 @@ def main():
     for split in ("composition", "performer", "excerpt"):
         sp = json.load(open(os.path.join(a.splits, split + ".json")))
         te = ids(sp["test"])
-        folds = []
-        for k, fold in enumerate(sp["folds"]):
-            tr, va = ids(fold["train"]), ids(fold["valid"])
-            best = max(ALPHAS, key=lambda al: r2_score(y[va], ridge(f, y, tr, al)(va))[0])
-            alphas.append(best)
-            r2 = r2_score(y[te], ridge(f, y, tr, best)(te))[0]
-            folds.append({"fold": k, "alpha": best, "test_r2": round(r2, 4)})
-        mean_pred = r2_score(y[te], np.tile(y[ids(sp["folds"][0]["train"])].mean(0), (len(te), 1)))[0]
-        report["splits"][split] = {"folds": folds,
-                                   "mean_r2": round(float(np.mean([r["test_r2"] for r in folds])), 4),
-                                   "train_mean_predictor_r2": round(mean_pred, 4)}
-        print("%-12s ridge test R2 per fold %s  mean %.4f  (train-mean predictor %.4f)" % (
-            split, " ".join("%.4f" % r["test_r2"] for r in folds),
-            report["splits"][split]["mean_r2"], mean_pred))
+        report["splits"][split] = {}
+        for group, dims in GROUPS.items():
+            g = columns(f, dims)
+            folds = []
+            for k, fold in enumerate(sp["folds"]):
+                tr, va = ids(fold["train"]), ids(fold["valid"])
+                best = max(ALPHAS, key=lambda al: r2_score(y[va], ridge(g, y, tr, al)(va))[0])
+                if group == "all":
+                    alphas.append(best)
+                p = ridge(g, y, tr, best)(te)
+                folds.append({"fold": k, "alpha": best, "test_r2": round(r2_score(y[te], p)[0], 4),
+                              "within_segment_r2": round(within_segment_r2(
+                                  y[te], p, [names[i] for i in te]), 4)})
+            row = {"folds": folds}
+            for key in ("test_r2", "within_segment_r2"):
+                row["mean_" + key] = round(float(np.mean([r[key] for r in folds])), 4)
+            report["splits"][split][group] = row
+            print("%-12s %-11s ridge test R2 per fold %s  mean %.4f  within-segment %.4f" % (
+                split, group, " ".join("%.4f" % r["test_r2"] for r in folds),
+                row["mean_test_r2"], row["mean_within_segment_r2"]))
 
     if a.draws:
         alpha = float(np.median(alphas))
@@ -93,7 +114,7 @@ def main():
             te = ids(test)
             held = set(te)
             tr = [i for i in range(len(names)) if i not in held]
-            return r2_score(y[te], ridge(f, y, tr, alpha)(te))[0]
+            return r2_score(y[te], ridge(columns(f, GROUPS["all"]), y, tr, alpha)(te))[0]
 
         ours = score(comp["test"])
         others = np.array([score([t[:-4] for t in splitsmod.composition(files, seed)[0]])

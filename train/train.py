@@ -23,8 +23,9 @@
       reads the same feature files. --threads N sets torch's CPU threads
       (on a 2-core VM one thread ran a batch 2x faster than two).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
-      R2 (uniform average over the 19 dimensions, as sklearn r2_score) and
-      MSE of each run's best.pt on its split's fixed test set.
+      R2 (uniform average over the 19 dimensions, as sklearn r2_score),
+      MSE and within-segment R2 (see within_segment_r2) of each run's
+      best.pt on its split's fixed test set.
 """
 import argparse
 import glob
@@ -55,6 +56,23 @@ def r2_score(y, p):
     r2 = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1),
                   np.where(ss_res > 0, 0.0, 1.0))
     return float(r2.mean()), r2
+
+
+def within_segment_r2(y, p, names):
+    """R2 (uniform average) after subtracting from labels and predictions
+    their mean over the performances of the same segment (the name without
+    its player field): how well a model orders different performances of
+    the same music, the part of R2 that feedback on playing rests on, as
+    opposed to telling pieces apart. Segments played once drop out."""
+    from splits import name_wo_performer
+    y, p = np.asarray(y, np.float64), np.asarray(p, np.float64)
+    groups = {}
+    for k, n in enumerate(names):
+        groups.setdefault(name_wo_performer(n), []).append(k)
+    keep = [ks for ks in groups.values() if len(ks) > 1]
+    yc = np.concatenate([y[ks] - y[ks].mean(0) for ks in keep])
+    pc = np.concatenate([p[ks] - p[ks].mean(0) for ks in keep])
+    return float((1 - ((yc - pc) ** 2).sum(0) / (yc ** 2).sum(0)).mean())
 
 
 def mse(y, p):
@@ -255,11 +273,14 @@ def cmd_eval(a):
         m.load_state_dict(hanmod.fold_standardization(ck["model"], info.get("standardize")))
         p = predict(m, data, te)
         r2, per = r2_score(data.y[te], p)
+        within = within_segment_r2(data.y[te], p, [data.names[i] for i in te])
         rows.append({"run": run, "split": info["split"], "fold": info["fold"], "model": info["model"],
                      "epoch": ck["best"]["epoch"], "test_r2": r2, "test_mse": mse(data.y[te], p),
+                     "test_within_segment_r2": within,
                      "r2_per_dim": [round(float(v), 4) for v in per]})
-        print("%-12s %-7s fold %d  epoch %3d  R2 %.4f  MSE %.5f" % (
-            info["split"], info["model"], info["fold"], ck["best"]["epoch"], r2, rows[-1]["test_mse"]))
+        print("%-12s %-7s fold %d  epoch %3d  R2 %.4f  MSE %.5f  within-segment R2 %.4f" % (
+            info["split"], info["model"], info["fold"], ck["best"]["epoch"], r2, rows[-1]["test_mse"],
+            within))
     if a.json:
         json.dump(rows, open(a.json, "w"), indent=1)
 
