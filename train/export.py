@@ -36,7 +36,7 @@ import han as hanmod  # noqa: E402
 import stio  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VERSION = "1"
+VERSION = "2"  # 2: inputs standardized in training (train.py --standardize), folded into embed
 
 
 def load_ckpt(path):
