@@ -177,6 +177,9 @@ def cmd_train(a):
     dev = torch.device("cuda" if torch.cuda.is_available() and not a.cpu else "cpu")
     if a.threads:
         torch.set_num_threads(a.threads)
+    if a.init_from and a.standardize:
+        # exported weights have any z-score folded in: they read raw inputs
+        sys.exit("train.py: --init-from and --standardize together would standardize twice")
     split = json.load(open(os.path.join(a.splits, a.split + ".json")))
     data = Data(a.pack, a.model, dev)
     tr = data.ids(split["folds"][a.fold]["train"])
