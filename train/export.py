@@ -34,6 +34,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import han as hanmod  # noqa: E402
 import stio  # noqa: E402
+import train as trainmod  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VERSION = "2"  # 2: inputs standardized in training (train.py --standardize), folded into embed
@@ -46,10 +47,13 @@ def load_ckpt(path):
         return torch.load(path, map_location="cpu")
 
 
-def held_out_r2(model, split_name, pack):
+def load_pack(pack):
+    """The features pack as train.py reads it (loaded once per command)."""
+    return trainmod.Data(pack, "han", torch.device("cpu"))
+
+
+def held_out_r2(model, split_name, data):
     """Per-dimension test R2 of MODEL on SPLIT_NAME's fixed test list."""
-    import train as trainmod
-    data = trainmod.Data(pack, "han", torch.device("cpu"))
     split = json.load(open(os.path.join(trainmod.SPLITS, split_name + ".json")))
     te = data.ids(split["test"])
     _, per = trainmod.r2_score(data.y[te], trainmod.predict(model, data, te))
@@ -57,10 +61,11 @@ def held_out_r2(model, split_name, pack):
 
 
 def cmd_annotate(a):
+    data = load_pack(a.pack)
     for path in a.models:
-        m, meta = load_model(path)
-        meta["dimension_r2"] = json.dumps(held_out_r2(m, meta["split"], a.pack))
-        tensors, _ = stio.load(path)
+        tensors, meta = stio.load(path)
+        m = model_from_tensors(tensors, meta)
+        meta["dimension_r2"] = json.dumps(held_out_r2(m, meta["split"], data))
         stio.save(path + ".tmp", tensors, meta)
         os.replace(path + ".tmp", path)
         print("%s: dimension_r2 %s" % (path, meta["dimension_r2"]))
@@ -69,6 +74,7 @@ def cmd_annotate(a):
 def cmd_models(a):
     dims = json.load(open(os.path.join(HERE, "../data/dimensions.json")))["dimensions"]
     os.makedirs(a.out, exist_ok=True)
+    data = load_pack(a.pack) if a.pack else None
     for path in a.runs:
         ck = load_ckpt(path)
         info, best = ck["info"], ck["best"]
@@ -91,21 +97,25 @@ def cmd_models(a):
                                       standardized_inputs=bool(info.get("standardize")))),
             "made_by": "train/train.py + train/export.py",
         }
-        if a.pack:
-            m = hanmod.HAN(input_size=int(meta["input_size"]))
-            m.load_state_dict({k: torch.tensor(v.astype(np.float32)) for k, v in tensors.items()})
-            meta["dimension_r2"] = json.dumps(held_out_r2(m, info["split"], a.pack))
+        if data:
+            m = model_from_tensors(tensors, meta)
+            meta["dimension_r2"] = json.dumps(held_out_r2(m, info["split"], data))
         out = os.path.join(a.out, "%s-f%d.safetensors" % (info["split"], info["fold"]))
         stio.save(out, tensors, meta)
         print("%s: epoch %s test R2 %.4f" % (out, best["epoch"], best["test_r2"]))
 
 
+def model_from_tensors(tensors, meta):
+    """A HAN in eval mode from a model file's tensors (F16 widened) and metadata."""
+    m = hanmod.HAN(input_size=int(meta.get("input_size", 101)))
+    m.load_state_dict({k: torch.tensor(v.astype(np.float32)) for k, v in tensors.items()})
+    m.eval()
+    return m
+
+
 def load_model(path):
     t, meta = stio.load(path)
-    m = hanmod.HAN(input_size=int(meta.get("input_size", 101)))
-    m.load_state_dict({k: torch.tensor(v.astype(np.float32)) for k, v in t.items()})
-    m.eval()
-    return m, meta
+    return model_from_tensors(t, meta), meta
 
 
 def cmd_vectors(a):

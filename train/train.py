@@ -41,6 +41,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import han as hanmod  # noqa: E402
 import stio  # noqa: E402
+from splits import name_wo_performer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LABELS = os.path.join(HERE, "../../shared/data/percepiano/labels/label_2round_mean_reg_19_with0_rm_highstd0.json")
@@ -64,7 +65,6 @@ def within_segment_r2(y, p, names):
     its player field): how well a model orders different performances of
     the same music, the part of R2 that feedback on playing rests on, as
     opposed to telling pieces apart. Segments played once drop out."""
-    from splits import name_wo_performer
     y, p = np.asarray(y, np.float64), np.asarray(p, np.float64)
     groups = {}
     for k, n in enumerate(names):
