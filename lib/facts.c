@@ -41,6 +41,11 @@ double pp_fact_dim_score(const struct pp_fact_dim *d)
 	return 2 * fabs(d->percentile - 50);
 }
 
+int pp_fact_dim_trusted(const struct pp_fact_dim *d)
+{
+	return !d->uncertain && !d->unreliable;
+}
+
 void pp_facts_ordinal(double x, char *out, size_t cap)
 {
 	long n = lround(x);
@@ -135,10 +140,10 @@ static void rank_dims(struct pp_facts *f)
 	double best = -1, worst = 101, s1 = -1, s2 = -1, s;
 
 	for (i = 0; i < PP_FACTS_DIMS; i++)
-		any_trusted |= !f->dims[i].uncertain && !f->dims[i].unreliable;
+		any_trusted |= pp_fact_dim_trusted(&f->dims[i]);
 	f->strongest = f->weakest = f->standout[0] = f->standout[1] = -1;
 	for (i = 0; i < PP_FACTS_DIMS; i++) {
-		if (any_trusted && (f->dims[i].uncertain || f->dims[i].unreliable))
+		if (any_trusted && !pp_fact_dim_trusted(&f->dims[i]))
 			continue;
 		s = pp_fact_dim_score(&f->dims[i]);
 		if (f->dims[i].merit) {

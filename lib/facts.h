@@ -138,6 +138,11 @@ struct pp_facts {
  * pole; for a character dimension, the distance from the median x 2. */
 double pp_fact_dim_score(const struct pp_fact_dim *d);
 
+/* 1 when advice may rest on D: the fold models agree on it (not
+ * "uncertain") and the model predicts it on held-out segments (not
+ * "reliable": false). */
+int pp_fact_dim_trusted(const struct pp_fact_dim *d);
+
 /* Writes X rounded as an English ordinal, "82nd", into OUT. */
 void pp_facts_ordinal(double x, char *out, size_t cap);
 

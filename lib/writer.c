@@ -629,7 +629,7 @@ static void echo(struct wr *w, const struct pp_finding *g, struct pp_tb *b)
 	d = &w->f->dims[g->dim];
 	/* A dimension the folds disagree on or the model predicts poorly
 	 * corroborates nothing. */
-	if (d->uncertain || d->unreliable)
+	if (!pp_fact_dim_trusted(d))
 		return;
 	/* Only when it leans to the pole the finding describes. */
 	if (d->merit ? pp_fact_dim_score(d) > 40
