@@ -35,6 +35,16 @@ import random
 import sys
 import time
 
+# Debian's torch runs CPU GEMMs on OpenBLAS, whose own thread pool
+# torch.set_num_threads() does not cap: with --threads 1 and one run per
+# core, each run's idle OpenBLAS worker still spun against the other run
+# (200k context switches a second, epochs several times slower). The pool
+# size is read when OpenBLAS loads, so it is set before numpy and torch are
+# imported.
+for _i, _a in enumerate(sys.argv):
+    if _a == "--threads" and _i + 1 < len(sys.argv) and sys.argv[_i + 1] != "0":
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", sys.argv[_i + 1])
+
 import numpy as np
 import torch
 
