@@ -26,6 +26,11 @@
       R2 (uniform average over the 19 dimensions, as sklearn r2_score),
       MSE and within-segment R2 (see within_segment_r2) of each run's
       best.pt on its split's fixed test set.
+  train.py score --split NAME [--labels FILE] PREDICTIONS.jsonl
+      The same figures for what the C code predicts: PREDICTIONS is
+      `pp-infer --batch` output (one predictions/1 document per line, "id"
+      the segment name) over the split's test segments, e.g. the default
+      4-fold ensemble. Also the share of dimension values flagged uncertain.
 """
 import argparse
 import glob
@@ -298,6 +303,27 @@ def cmd_eval(a):
         json.dump(rows, open(a.json, "w"), indent=1)
 
 
+def cmd_score(a):
+    labels = json.load(open(a.labels))
+    test = set(json.load(open(os.path.join(a.splits, a.split + ".json")))["test"])
+    names, y, p, flags = [], [], [], []
+    for line in open(a.predictions):
+        d = json.loads(line)
+        n = d["id"]
+        if n not in test:
+            continue
+        dims = sorted(d["dimensions"], key=lambda x: x["index"])
+        names.append(n)
+        y.append(labels[n][:19])
+        p.append([x["value"] for x in dims])
+        flags += [bool(x.get("uncertain")) for x in dims]
+    if len(names) != len(test):
+        sys.exit("train.py: %s: %d of the %d %s test segments" % (a.predictions, len(names), len(test), a.split))
+    r2, _ = r2_score(y, p)
+    print("%s test, %d segments: R2 %.4f  MSE %.5f  within-segment R2 %.4f  uncertain %.1f %%" % (
+        a.split, len(names), r2, mse(y, p), within_segment_r2(y, p, names), 100.0 * np.mean(flags)))
+
+
 def main():
     ap = argparse.ArgumentParser(description="PercePiano HAN training")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -331,8 +357,13 @@ def main():
     p.add_argument("--runs", nargs="+", required=True)
     p.add_argument("--json")
     p.add_argument("--cpu", action="store_true")
+    p = sub.add_parser("score")
+    p.add_argument("--split", default="composition")
+    p.add_argument("--splits", default=SPLITS)
+    p.add_argument("--labels", default=LABELS)
+    p.add_argument("predictions")
     a = ap.parse_args()
-    {"pack": cmd_pack, "train": cmd_train, "eval": cmd_eval}[a.cmd](a)
+    {"pack": cmd_pack, "train": cmd_train, "eval": cmd_eval, "score": cmd_score}[a.cmd](a)
 
 
 if __name__ == "__main__":
