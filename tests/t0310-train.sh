@@ -70,4 +70,20 @@ test_expect_success TORCH 'within-segment R2: piece means removed, segments play
 	EOP
 '
 
+test_expect_success TORCH,SHARED 'score: pp-infer --batch lines equal to the labels score R2 1; a short list is refused' '
+	L="$PP_SHARED/percepiano/labels/label_2round_mean_reg_19_with0_rm_highstd0.json" &&
+	$PY - "$L" "$ROOT/data/splits/composition.json" >pred.jsonl <<-\EOP &&
+	import json, sys
+	labels = json.load(open(sys.argv[1]))
+	for n in json.load(open(sys.argv[2]))["test"]:
+	    dims = [{"index": i, "value": v} for i, v in enumerate(labels[n][:19])]
+	    print(json.dumps({"id": n, "dimensions": dims[::-1]}))
+	EOP
+	$PY "$T/train.py" score --split composition --labels "$L" pred.jsonl >score &&
+	grep "187 segments: R2 1.0000  MSE 0.00000  within-segment R2 1.0000  uncertain 0.0 %" score &&
+	head -n 20 pred.jsonl >short.jsonl &&
+	test_must_fail $PY "$T/train.py" score --split composition --labels "$L" short.jsonl 2>err &&
+	grep "20 of the 187 composition test segments" err
+'
+
 test_done
