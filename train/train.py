@@ -20,8 +20,9 @@
       list's statistics before the embedding (a deviation from the paper,
       whose mmidi_* and *_unnorm dims enter raw: MIDI numbers and seconds);
       export.py folds the affine map into embed, so the exported model
-      reads the same feature files. --threads N sets torch's CPU threads
-      (on a 2-core VM one thread ran a batch 2x faster than two).
+      reads the same feature files. --threads N sets torch's and
+      OpenBLAS's CPU threads (on a 2-core VM, one run a core with one
+      thread each is the fastest).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
       R2 (uniform average over the 19 dimensions, as sklearn r2_score),
       MSE and within-segment R2 (see within_segment_r2) of each run's
@@ -347,7 +348,7 @@ def main():
                         "the optimiser starts fresh, epochs count on from the file's")
     p.add_argument("--max-seconds", type=float, default=0)
     p.add_argument("--cpu", action="store_true")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--threads", type=int, default=0, help="torch and OpenBLAS CPU threads (0: their defaults)")
     p.add_argument("--standardize", action="store_true",
                    help="z-score every input dim with the training list's statistics")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
