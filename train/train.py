@@ -48,8 +48,10 @@ import time
 # size is read when OpenBLAS loads, so it is set before numpy and torch are
 # imported.
 for _i, _a in enumerate(sys.argv):
-    if _a == "--threads" and _i + 1 < len(sys.argv) and sys.argv[_i + 1] != "0":
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", sys.argv[_i + 1])
+    _n = _a[len("--threads="):] if _a.startswith("--threads=") else \
+        sys.argv[_i + 1] if _a == "--threads" and _i + 1 < len(sys.argv) else None
+    if _n and _n != "0":
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", _n)
 
 import numpy as np
 import torch
@@ -318,7 +320,7 @@ def cmd_score(a):
         y.append(labels[n][:19])
         p.append([x["value"] for x in dims])
         flags += [bool(x.get("uncertain")) for x in dims]
-    if len(names) != len(test):
+    if len(names) != len(test) or len(set(names)) != len(test):
         sys.exit("train.py: %s: %d of the %d %s test segments" % (a.predictions, len(names), len(test), a.split))
     r2, _ = r2_score(y, p)
     print("%s test, %d segments: R2 %.4f  MSE %.5f  within-segment R2 %.4f  uncertain %.1f %%" % (
