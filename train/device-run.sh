@@ -44,14 +44,20 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do specs="$specs $1"; shift; done
 [ "${1-}" = -- ] && shift
 mkdir -p "$RUNS" "$OUTDIR/logs"
 
+# spec SPEC: sets split, fold, model and name (the run's folder) from SPEC
+spec() {
+	split=${1%%:*}
+	rest=${1#"$split"}; rest=${rest#:}
+	fold=${rest%%:*}
+	model=${rest#"$fold"}; model=${model#:}; model=${model:-han}
+	case $fold in [0-3]) ;; *) echo "device-run.sh: '$1': fold must be 0-3" >&2; exit 2 ;; esac
+	name=$split-$model-f$fold
+}
+
+for s in $specs; do spec "$s"; done  # refuse a bad SPEC before any run starts
 pids=
 for s in $specs; do
-	IFS=: read -r split fold model <<-EOF
-	$s
-	EOF
-	model=${model:-han}
-	case $fold in [0-3]) ;; *) echo "device-run.sh: '$s': fold must be 0-3" >&2; exit 2 ;; esac
-	name=$split-$model-f$fold
+	spec "$s"
 	"$PY" "$here/train.py" train --pack "$PACK" --split "$split" --fold "$fold" \
 		--model "$model" --lr 5e-5 --standardize --resume \
 		--max-seconds "$SECONDS_MAX" --out "$RUNS/$name" "$@" \
@@ -62,18 +68,20 @@ fail=0
 for p in $pids; do wait "$p" || fail=1; done
 
 : >"$OUTDIR/run.txt"
+set --  # the trainings are done: "$@" now collects the HAN runs' best.pt
 for s in $specs; do
-	IFS=: read -r split fold model <<-EOF
-	$s
-	EOF
-	name=$split-${model:-han}-f$fold
+	spec "$s"
 	mkdir -p "$OUTDIR/logs/$name"
 	cp "$RUNS/$name/log.jsonl" "$RUNS/$name/summary.json" "$OUTDIR/logs/$name/" 2>/dev/null || fail=1
 	printf '%s: %s\n' "$name" "$(grep '"epoch"' "$RUNS/$name.out" | tail -1)" >>"$OUTDIR/run.txt"
-	if [ "$EXPORT" = 1 ] && [ "${model:-han}" = han ] && [ -f "$RUNS/$name/best.pt" ]; then
-		"$PY" "$here/export.py" models --pack "$PACK" --runs "$RUNS/$name/best.pt" \
-			--out "$OUTDIR/models" >>"$OUTDIR/run.txt" 2>&1 || fail=1
+	if [ "$model" = han ] && [ -f "$RUNS/$name/best.pt" ]; then
+		set -- "$@" "$RUNS/$name/best.pt"
 	fi
 done
+# one export.py for all runs: it reads the pack once
+if [ "$EXPORT" = 1 ] && [ $# -gt 0 ]; then
+	"$PY" "$here/export.py" models --pack "$PACK" --runs "$@" \
+		--out "$OUTDIR/models" >>"$OUTDIR/run.txt" 2>&1 || fail=1
+fi
 cat "$OUTDIR/run.txt"
 exit $fail
