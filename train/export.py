@@ -97,7 +97,7 @@ def cmd_models(a):
                                       standardized_inputs=bool(info.get("standardize")))),
             "made_by": "train/train.py + train/export.py",
         }
-        if data:
+        if data is not None:
             m = model_from_tensors(tensors, meta)
             meta["dimension_r2"] = json.dumps(held_out_r2(m, info["split"], data))
         out = os.path.join(a.out, "%s-f%d.safetensors" % (info["split"], info["fold"]))
