@@ -10,7 +10,7 @@ PY=/usr/bin/python3
 T=$ROOT/train
 test_lazy_prereq TORCH '$PY -c "import torch, numpy"'
 
-test_expect_success TORCH 'a z-score folded into embed gives the standardized model outputs' '
+test_expect_success TORCH 'a z-score folded into embed gives the standardized model outputs, and unfolds back' '
 	$PY - "$T" <<-\EOP
 	import sys
 	import numpy as np, torch
@@ -33,6 +33,10 @@ test_expect_success TORCH 'a z-score folded into embed gives the standardized mo
 	d = (got - want).abs().max().item()
 	assert d < 1e-4, d
 	assert han.fold_standardization(m.state_dict(), None) is not None
+	back = han.unfold_standardization(folded.state_dict(), [mu.tolist(), sd.tolist()])
+	for k in ("embed.weight", "embed.bias"):
+	    e = (back[k] - m.state_dict()[k]).abs().max().item()
+	    assert e < 1e-5, (k, e)
 	EOP
 '
 

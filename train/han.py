@@ -258,6 +258,22 @@ def fold_standardization(state, standardize):
     return out
 
 
+def unfold_standardization(state, standardize):
+    """The inverse of fold_standardization: from embed weights that read raw
+    inputs (an exported model), those that read z-scored ones, W = W' std
+    and b = b' + W' mean. Lets train.py --init-from continue an exported
+    model with --standardize, so that Adam again steps in the z-scored
+    coordinates the model was trained in."""
+    if not standardize:
+        return state
+    mu, sd = (torch.tensor(v, dtype=torch.float64) for v in standardize)
+    w = state["embed.weight"].double()
+    out = dict(state)
+    out["embed.weight"] = (w * sd).to(state["embed.weight"].dtype)
+    out["embed.bias"] = (state["embed.bias"].double() + w @ mu).to(state["embed.bias"].dtype)
+    return out
+
+
 def count_params(m):
     return sum(p.numel() for p in m.parameters())
 

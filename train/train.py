@@ -15,7 +15,8 @@
       the best-by-valid-loss weights (DIR/best.pt). --resume continues from
       DIR/last.pt (model, optimiser, scheduler, RNG states, epoch).
       --init-from FILE.safetensors warm-starts from exported weights
-      instead (fresh optimiser; epochs count on from the file's epoch).
+      instead (fresh optimiser; epochs count on from the file's epoch);
+      with --standardize the file's folded z-score is unfolded first.
       --standardize z-scores every input dimension with the training
       list's statistics before the embedding (a deviation from the paper,
       whose mmidi_* and *_unnorm dims enter raw: MIDI numbers and seconds);
@@ -195,9 +196,6 @@ def cmd_train(a):
     dev = torch.device("cuda" if torch.cuda.is_available() and not a.cpu else "cpu")
     if a.threads:
         torch.set_num_threads(a.threads)
-    if a.init_from and a.standardize:
-        # exported weights have any z-score folded in: they read raw inputs
-        sys.exit("train.py: --init-from and --standardize together would standardize twice")
     split = json.load(open(os.path.join(a.splits, a.split + ".json")))
     data = Data(a.pack, a.model, dev)
     tr = data.ids(split["folds"][a.fold]["train"])
@@ -225,7 +223,12 @@ def cmd_train(a):
         print("resumed at epoch %d" % start, flush=True)
     elif a.init_from:
         t, meta = stio.load(a.init_from)
-        model.load_state_dict({k: torch.tensor(v.astype(np.float32), device=dev) for k, v in t.items()})
+        state = {k: torch.tensor(v.astype(np.float64), device=dev) for k, v in t.items()}
+        # exported weights have any z-score folded in (they read raw inputs):
+        # unfold it with this run's statistics so training goes on in z-scored
+        # coordinates; the export folds the same statistics back in
+        state = hanmod.unfold_standardization(state, [t.tolist() for t in standardize] if standardize else None)
+        model.load_state_dict({k: v.float() for k, v in state.items()})
         start = int(meta["epoch"])
         # The exported file holds the best epoch's weights; its metrics stand
         # as the best so far, so only a better valid loss replaces it.
