@@ -56,6 +56,24 @@ test_expect_success TORCH,SHARED 'one synthetic epoch: train, then eval gives th
 	EOP
 '
 
+test_expect_success TORCH,SHARED 'warm start from the exported model with --standardize: scored as exported, then trained on' '
+	$PY "$T/export.py" models --runs run/best.pt --out m >export.out &&
+	$PY "$T/train.py" train --pack pack.npz --split composition --fold 1 \
+		--epochs 2 --limit 8 --cpu --threads 1 --standardize \
+		--init-from m/composition-f1.safetensors --out run2 >train2.out 2>&1 &&
+	test -s run2/best.pt &&
+	$PY - run/log.jsonl run2/log.jsonl <<-\EOP
+	import json, sys
+	a = json.loads(open(sys.argv[1]).readline())
+	b = [json.loads(l) for l in open(sys.argv[2])]
+	assert [r["epoch"] for r in b] == [1, 2], b
+	assert b[0]["warm_start"] == "composition-f1.safetensors", b[0]
+	# the F16 export, unfolded with the same statistics, scores as trained
+	assert abs(b[0]["valid_loss"] - a["valid_loss"]) < 1e-3 * a["valid_loss"], (a, b[0])
+	assert b[1]["train_loss"] > 0
+	EOP
+'
+
 test_expect_success TORCH 'within-segment R2: piece means removed, segments played once dropped' '
 	$PY - "$T" <<-\EOP
 	import sys

@@ -94,7 +94,8 @@ def cmd_models(a):
             "epoch": str(best["epoch"]),
             "metrics": json.dumps({k: best[k] for k in ("valid_loss", "valid_r2", "test_mse", "test_r2")}),
             "recipe": json.dumps(dict({k: info[k] for k in ("lr", "batch", "epochs")},
-                                      standardized_inputs=bool(info.get("standardize")))),
+                                      standardized_inputs=bool(info.get("standardize")),
+                                      warm_start=info.get("init_from"))),
             "made_by": "train/train.py + train/export.py",
         }
         if data is not None:

@@ -227,12 +227,9 @@ def cmd_train(a):
         # exported weights have any z-score folded in (they read raw inputs):
         # unfold it with this run's statistics so training goes on in z-scored
         # coordinates; the export folds the same statistics back in
-        state = hanmod.unfold_standardization(state, [t.tolist() for t in standardize] if standardize else None)
+        state = hanmod.unfold_standardization(state, [v.tolist() for v in standardize] if standardize else None)
         model.load_state_dict({k: v.float() for k, v in state.items()})
         start = int(meta["epoch"])
-        # The exported file holds the best epoch's weights; its metrics stand
-        # as the best so far, so only a better valid loss replaces it.
-        best = dict(json.loads(meta["metrics"]), epoch=start)
         print("warm start from %s (epoch %d, optimiser state not kept)" % (a.init_from, start), flush=True)
     info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
             "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
@@ -242,6 +239,22 @@ def cmd_train(a):
     log = open(os.path.join(a.out, "log.jsonl"), "a")
     deadline = time.time() + a.max_seconds if a.max_seconds else None
     yv, yt = data.y[va], data.y[te]
+
+    def scored(ep, train_loss, t0):
+        pv, pt = predict(model, data, va), predict(model, data, te)
+        return {"epoch": ep, "train_loss": train_loss, "valid_loss": mse(yv, pv),
+                "valid_r2": r2_score(yv, pv)[0], "test_mse": mse(yt, pt),
+                "test_r2": r2_score(yt, pt)[0], "seconds": round(time.time() - t0, 2)}
+
+    if a.init_from and not (a.resume and os.path.exists(last)):
+        # The warm start itself, scored on this pack (the file's metrics were
+        # measured on the features it was trained on), is the best so far:
+        # only a better valid loss replaces it.
+        best = dict(scored(start, None, time.time()), warm_start=os.path.basename(a.init_from))
+        log.write(json.dumps(best) + "\n"); log.flush()
+        print(json.dumps(best), flush=True)
+        torch.save({"model": model.state_dict(), "info": info, "best": best},
+                   os.path.join(a.out, "best.pt"))
     for ep in range(start, a.epochs):
         t0 = time.time()
         model.train()
@@ -256,11 +269,7 @@ def cmd_train(a):
             torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
             opt.step(); sched.step()
             tl += loss.item() * len(batch)
-        pv = predict(model, data, va)
-        pt = predict(model, data, te)
-        rec = {"epoch": ep + 1, "train_loss": tl / len(tr), "valid_loss": mse(yv, pv),
-               "valid_r2": r2_score(yv, pv)[0], "test_mse": mse(yt, pt),
-               "test_r2": r2_score(yt, pt)[0], "seconds": round(time.time() - t0, 2)}
+        rec = scored(ep + 1, tl / len(tr), t0)
         log.write(json.dumps(rec) + "\n"); log.flush()
         print(json.dumps(rec), flush=True)
         if rec["valid_loss"] < best["valid_loss"]:
