@@ -248,14 +248,7 @@ def fold_standardization(state, standardize):
     embedding: W x' + b = (W / std) x + (b - W (mean / std)). state is a
     state_dict (changed copies of embed.* are returned in a new dict);
     standardize is train.py's info["standardize"] ([mean], [std]) or None."""
-    if not standardize:
-        return state
-    mu, sd = (torch.tensor(v, dtype=torch.float64) for v in standardize)
-    w = state["embed.weight"].double()
-    out = dict(state)
-    out["embed.weight"] = (w / sd).to(state["embed.weight"].dtype)
-    out["embed.bias"] = (state["embed.bias"].double() - w @ (mu / sd)).to(state["embed.bias"].dtype)
-    return out
+    return _z_embed(state, standardize, unfold=False)
 
 
 def unfold_standardization(state, standardize):
@@ -264,13 +257,22 @@ def unfold_standardization(state, standardize):
     and b = b' + W' mean. Lets train.py --init-from continue an exported
     model with --standardize, so that Adam again steps in the z-scored
     coordinates the model was trained in."""
+    return _z_embed(state, standardize, unfold=True)
+
+
+def _z_embed(state, standardize, unfold):
+    """fold_standardization and its inverse, computed in float64."""
     if not standardize:
         return state
     mu, sd = (torch.tensor(v, dtype=torch.float64) for v in standardize)
-    w = state["embed.weight"].double()
+    w, b = state["embed.weight"].double(), state["embed.bias"].double()
+    if unfold:
+        w2, b2 = w * sd, b + w @ mu
+    else:
+        w2, b2 = w / sd, b - w @ (mu / sd)
     out = dict(state)
-    out["embed.weight"] = (w * sd).to(state["embed.weight"].dtype)
-    out["embed.bias"] = (state["embed.bias"].double() + w @ mu).to(state["embed.bias"].dtype)
+    out["embed.weight"] = w2.to(state["embed.weight"].dtype)
+    out["embed.bias"] = b2.to(state["embed.bias"].dtype)
     return out
 
 

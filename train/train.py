@@ -204,6 +204,7 @@ def cmd_train(a):
     if a.limit:
         tr, va, te = tr[:a.limit], va[:a.limit], te[:a.limit]
     standardize = data.standardize(tr) if a.standardize else None
+    zscore = [v.tolist() for v in standardize] if standardize else None  # as info and export keep it
     os.makedirs(a.out, exist_ok=True)
     random.seed(7); np.random.seed(7); torch.manual_seed(7)
     model = make_model(a.model).to(dev)
@@ -227,14 +228,14 @@ def cmd_train(a):
         # exported weights have any z-score folded in (they read raw inputs):
         # unfold it with this run's statistics so training goes on in z-scored
         # coordinates; the export folds the same statistics back in
-        state = hanmod.unfold_standardization(state, [v.tolist() for v in standardize] if standardize else None)
+        state = hanmod.unfold_standardization(state, zscore)
         model.load_state_dict({k: v.float() for k, v in state.items()})
         start = int(meta["epoch"])
         print("warm start from %s (epoch %d, optimiser state not kept)" % (a.init_from, start), flush=True)
     info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
             "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
-            "standardize": [t.tolist() for t in standardize] if standardize else None,
+            "standardize": zscore,
             "limit": a.limit}
     log = open(os.path.join(a.out, "log.jsonl"), "a")
     deadline = time.time() + a.max_seconds if a.max_seconds else None
@@ -246,15 +247,22 @@ def cmd_train(a):
                 "valid_r2": r2_score(yv, pv)[0], "test_mse": mse(yt, pt),
                 "test_r2": r2_score(yt, pt)[0], "seconds": round(time.time() - t0, 2)}
 
+    def logged(rec):
+        log.write(json.dumps(rec) + "\n"); log.flush()
+        print(json.dumps(rec), flush=True)
+        return rec
+
+    def save_best(rec):
+        torch.save({"model": model.state_dict(), "info": info, "best": rec},
+                   os.path.join(a.out, "best.pt"))
+        return dict(rec)
+
     if a.init_from and not (a.resume and os.path.exists(last)):
         # The warm start itself, scored on this pack (the file's metrics were
         # measured on the features it was trained on), is the best so far:
         # only a better valid loss replaces it.
-        best = dict(scored(start, None, time.time()), warm_start=os.path.basename(a.init_from))
-        log.write(json.dumps(best) + "\n"); log.flush()
-        print(json.dumps(best), flush=True)
-        torch.save({"model": model.state_dict(), "info": info, "best": best},
-                   os.path.join(a.out, "best.pt"))
+        best = save_best(logged(dict(scored(start, None, time.time()),
+                                     warm_start=os.path.basename(a.init_from))))
     for ep in range(start, a.epochs):
         t0 = time.time()
         model.train()
@@ -269,13 +277,9 @@ def cmd_train(a):
             torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
             opt.step(); sched.step()
             tl += loss.item() * len(batch)
-        rec = scored(ep + 1, tl / len(tr), t0)
-        log.write(json.dumps(rec) + "\n"); log.flush()
-        print(json.dumps(rec), flush=True)
+        rec = logged(scored(ep + 1, tl / len(tr), t0))
         if rec["valid_loss"] < best["valid_loss"]:
-            best = dict(rec)
-            torch.save({"model": model.state_dict(), "info": info, "best": best},
-                       os.path.join(a.out, "best.pt"))
+            best = save_best(rec)
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                     "sched": sched.state_dict(), "epoch": ep + 1, "best": best,
                     "order_rng": order_rng.bit_generator.state,
