@@ -54,6 +54,7 @@ test_expect_success TORCH,SHARED 'one synthetic epoch: train, then eval gives th
 	assert abs(ev["test_r2"] - logged["test_r2"]) < 1e-4, (ev["test_r2"], logged["test_r2"])
 	assert -5 < ev["test_within_segment_r2"] < 1, ev
 	EOP
+	grep "^composition  han     1 folds  mean R2 .* paper R2 0.397  MSE 0.00811\$" eval.out
 '
 
 test_expect_success TORCH,SHARED 'warm start from the exported model with --standardize: scored as exported, then trained on' '

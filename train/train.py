@@ -98,6 +98,27 @@ def mse(y, p):
     return float(((np.asarray(y, np.float64) - np.asarray(p, np.float64)) ** 2).mean())
 
 
+# The paper's test figures, means over its 4 folds (Table 3 as transcribed in
+# ../shared/docs/percepiano-model.md): (split, model) -> (R2, MSE).
+# "composition" is its piece split.
+PAPER = {("composition", "han"): (0.397, 8.11e-3), ("composition", "bilstm"): (0.185, 10.8e-3),
+         ("performer", "han"): (0.285, 8.70e-3), ("performer", "bilstm"): (0.236, 9.09e-3)}
+
+
+def split_means(rows):
+    """One line per (split, model) of eval rows: the fold mean of R2, MSE and
+    within-segment R2, as the paper reports it, next to the paper's figure."""
+    out = []
+    for key in sorted({(r["split"], r["model"]) for r in rows}):
+        rs = [r for r in rows if (r["split"], r["model"]) == key]
+        paper = PAPER.get(key)
+        out.append("%-12s %-7s %d folds  mean R2 %.4f  MSE %.5f  within-segment R2 %.4f  paper %s" % (
+            key[0], key[1], len(rs), np.mean([r["test_r2"] for r in rs]),
+            np.mean([r["test_mse"] for r in rs]), np.mean([r["test_within_segment_r2"] for r in rs]),
+            "R2 %.3f  MSE %.5f" % paper if paper else "-"))
+    return out
+
+
 # ---------------------------------------------------------------- data
 def cmd_pack(a):
     labels = json.load(open(a.labels))
@@ -318,6 +339,8 @@ def cmd_eval(a):
         print("%-12s %-7s fold %d  epoch %3d  R2 %.4f  MSE %.5f  within-segment R2 %.4f" % (
             info["split"], info["model"], info["fold"], ck["best"]["epoch"], r2, rows[-1]["test_mse"],
             within))
+    for line in split_means(rows):
+        print(line)
     if a.json:
         json.dump(rows, open(a.json, "w"), indent=1)
 
