@@ -27,7 +27,8 @@
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
       R2 (uniform average over the 19 dimensions, as sklearn r2_score),
       MSE and within-segment R2 (see within_segment_r2) of each run's
-      best.pt on its split's fixed test set.
+      best.pt on its split's fixed test set; then, per split and model,
+      the fold means next to the paper's figures (PAPER below).
   train.py score --split NAME [--labels FILE] PREDICTIONS.jsonl
       The same figures for what the C code predicts: PREDICTIONS is
       `pp-infer --batch` output (one predictions/1 document per line, "id"
