@@ -77,6 +77,35 @@ test_expect_success TORCH,SHARED 'warm start from the exported model with --stan
 	EOP
 '
 
+test_expect_success TORCH,SHARED '--ema: the raw weights train as without it, best.pt holds the average, --resume continues to the bit' '
+	A="--pack pack.npz --split composition --fold 1 --limit 8 --cpu --threads 1 --standardize --ema 0.9" &&
+	$PY "$T/train.py" train $A --epochs 2 --out ema >ema.out 2>&1 &&
+	$PY "$T/train.py" train $A --epochs 1 --out ema2 >ema2.out 2>&1 &&
+	$PY "$T/train.py" train $A --epochs 2 --out ema2 --resume >ema3.out 2>&1 &&
+	grep "^resumed at epoch 1\$" ema3.out &&
+	$PY "$T/train.py" eval --pack pack.npz --runs ema --cpu --json ema-eval.json >ema-eval.out 2>&1 &&
+	$PY - run/log.jsonl ema/log.jsonl ema2/log.jsonl ema-eval.json <<-\EOP
+	import json, sys
+	plain = json.loads(open(sys.argv[1]).readline())
+	one = [json.loads(l) for l in open(sys.argv[2])]
+	two = [json.loads(l) for l in open(sys.argv[3])]
+	ev = json.load(open(sys.argv[4]))[0]
+	drop = lambda r: {k: v for k, v in r.items() if k != "seconds"}
+	# the average is not trained and draws no random numbers: epoch 1 of the
+	# raw weights is the plain run epoch 1
+	for k in ("train_loss", "valid_loss", "test_r2"):
+	    assert one[0][k] == plain[k], (k, one[0][k], plain[k])
+	# decay 0.9 over one or two steps: the average is not the raw weights
+	assert all(r["ema"]["valid_loss"] != r["valid_loss"] for r in one), one
+	# two epochs at once, or one and a resume: the same records
+	assert list(map(drop, one)) == list(map(drop, two)), (one, two)
+	# best.pt holds the averaged weights of the epoch with the lowest average valid loss
+	b = min(one, key=lambda r: r["ema"]["valid_loss"])
+	assert ev["epoch"] == b["epoch"], (ev, b)
+	assert abs(ev["test_r2"] - b["ema"]["test_r2"]) < 1e-6, (ev["test_r2"], b["ema"])
+	EOP
+'
+
 test_expect_success TORCH 'within-segment R2: piece means removed, segments played once dropped' '
 	$PY - "$T" <<-\EOP
 	import sys

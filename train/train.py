@@ -21,7 +21,13 @@
       list's statistics before the embedding (a deviation from the paper,
       whose mmidi_* and *_unnorm dims enter raw: MIDI numbers and seconds);
       export.py folds the affine map into embed, so the exported model
-      reads the same feature files. --threads N sets torch's and
+      reads the same feature files. --ema D keeps an exponential moving
+      average of the weights (per step: avg = D avg + (1 - D) weights,
+      starting from the initial weights), scores it after every epoch
+      next to the raw weights, and picks the best epoch by the averaged
+      weights' valid loss; best.pt then holds the averaged weights (a
+      deviation from the paper, against the epoch-to-epoch swings of the
+      test R2). --threads N sets torch's and
       OpenBLAS's CPU threads (on a 2-core VM, one run a core with one
       thread each is the fastest).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
@@ -36,6 +42,7 @@
       4-fold ensemble. Also the share of dimension values flagged uncertain.
 """
 import argparse
+import copy
 import glob
 import json
 import os
@@ -214,6 +221,23 @@ def make_model(kind):
 
 
 # ---------------------------------------------------------------- train
+class EMA:
+    """An exponential moving average of a model's weights, kept in a second
+    model of the same kind (so that it can be scored and saved as one)."""
+
+    def __init__(self, model, decay):
+        self.decay = decay
+        self.model = copy.deepcopy(model)  # not make_model: that would draw from torch's RNG
+
+    def load(self, state):
+        self.model.load_state_dict(state)
+
+    def update(self, model):
+        with torch.no_grad():
+            for e, p in zip(self.model.parameters(), model.parameters()):
+                e.mul_(self.decay).add_(p.detach(), alpha=1.0 - self.decay)
+
+
 def cmd_train(a):
     dev = torch.device("cuda" if torch.cuda.is_available() and not a.cpu else "cpu")
     if a.threads:
@@ -230,6 +254,7 @@ def cmd_train(a):
     os.makedirs(a.out, exist_ok=True)
     random.seed(7); np.random.seed(7); torch.manual_seed(7)
     model = make_model(a.model).to(dev)
+    ema = EMA(model, a.ema) if a.ema else None
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=1e-5)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3000, gamma=0.98)
     start, best = 0, {"valid_loss": float("inf")}
@@ -240,6 +265,8 @@ def cmd_train(a):
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"]); start = ck["epoch"]; best = ck["best"]
         order_rng.bit_generator.state = ck["order_rng"]
+        if ema:
+            ema.load(ck.get("ema") or model.state_dict())
         torch.set_rng_state(ck["torch_rng"].cpu())
         if dev.type == "cuda" and ck.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(ck["cuda_rng"].cpu())
@@ -252,22 +279,39 @@ def cmd_train(a):
         # coordinates; the export folds the same statistics back in
         state = hanmod.unfold_standardization(state, zscore)
         model.load_state_dict({k: v.float() for k, v in state.items()})
+        if ema:
+            ema.load(model.state_dict())
         start = int(meta["epoch"])
         print("warm start from %s (epoch %d, optimiser state not kept)" % (a.init_from, start), flush=True)
     info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
             "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
-            "standardize": zscore,
+            "standardize": zscore, "ema": a.ema or None,
             "limit": a.limit}
     log = open(os.path.join(a.out, "log.jsonl"), "a")
     deadline = time.time() + a.max_seconds if a.max_seconds else None
     yv, yt = data.y[va], data.y[te]
 
+    def metrics(m):
+        pv, pt = predict(m, data, va), predict(m, data, te)
+        return {"valid_loss": mse(yv, pv), "valid_r2": r2_score(yv, pv)[0],
+                "test_mse": mse(yt, pt), "test_r2": r2_score(yt, pt)[0]}
+
     def scored(ep, train_loss, t0):
-        pv, pt = predict(model, data, va), predict(model, data, te)
-        return {"epoch": ep, "train_loss": train_loss, "valid_loss": mse(yv, pv),
-                "valid_r2": r2_score(yv, pv)[0], "test_mse": mse(yt, pt),
-                "test_r2": r2_score(yt, pt)[0], "seconds": round(time.time() - t0, 2)}
+        """The epoch's log record: the raw weights' figures and, with --ema,
+        the averaged weights' under "ema"."""
+        rec = dict({"epoch": ep, "train_loss": train_loss}, **metrics(model))
+        if ema:
+            rec["ema"] = metrics(ema.model)
+        rec["seconds"] = round(time.time() - t0, 2)
+        return rec
+
+    def candidate(rec):
+        """(record, weights) that compete for best.pt: the averaged ones with --ema."""
+        if not ema:
+            return rec, model.state_dict()
+        raw = {k: v for k, v in rec.items() if k != "ema"}
+        return dict(rec["ema"], epoch=rec["epoch"], raw=raw), ema.model.state_dict()
 
     def logged(rec):
         log.write(json.dumps(rec) + "\n"); log.flush()
@@ -275,8 +319,8 @@ def cmd_train(a):
         return rec
 
     def save_best(rec):
-        torch.save({"model": model.state_dict(), "info": info, "best": rec},
-                   os.path.join(a.out, "best.pt"))
+        rec, state = candidate(rec)
+        torch.save({"model": state, "info": info, "best": rec}, os.path.join(a.out, "best.pt"))
         return dict(rec)
 
     if a.init_from and not (a.resume and os.path.exists(last)):
@@ -298,15 +342,18 @@ def cmd_train(a):
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
             opt.step(); sched.step()
+            if ema:
+                ema.update(model)
             tl += loss.item() * len(batch)
         rec = logged(scored(ep + 1, tl / len(tr), t0))
-        if rec["valid_loss"] < best["valid_loss"]:
+        if candidate(rec)[0]["valid_loss"] < best["valid_loss"]:
             best = save_best(rec)
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                     "sched": sched.state_dict(), "epoch": ep + 1, "best": best,
                     "order_rng": order_rng.bit_generator.state,
                     "torch_rng": torch.get_rng_state(),
                     "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
+                    "ema": ema.model.state_dict() if ema else None,
                     "info": info}, last + ".tmp")
         os.replace(last + ".tmp", last)
         if deadline and time.time() > deadline:
@@ -393,6 +440,8 @@ def main():
     p.add_argument("--threads", type=int, default=0, help="torch and OpenBLAS CPU threads (0: their defaults)")
     p.add_argument("--standardize", action="store_true",
                    help="z-score every input dim with the training list's statistics")
+    p.add_argument("--ema", type=float, default=0, metavar="DECAY",
+                   help="also keep and score a moving average of the weights; best.pt holds it")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
     p = sub.add_parser("eval")
     p.add_argument("--pack", required=True)
