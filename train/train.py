@@ -455,6 +455,8 @@ def main():
     p.add_argument("--labels", default=LABELS)
     p.add_argument("predictions")
     a = ap.parse_args()
+    if not 0 <= getattr(a, "ema", 0) < 1:
+        ap.error("--ema: the decay must lie in [0, 1)")
     {"pack": cmd_pack, "train": cmd_train, "eval": cmd_eval, "score": cmd_score}[a.cmd](a)
 
 
