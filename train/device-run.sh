@@ -1,7 +1,9 @@
 #!/bin/sh
 # device-run.sh - train several runs at once for a bounded time, resumably,
 # and hand back what fits: the way to use a lent GPU machine (`run` tool:
-# at most 10 minutes a command, 30 minutes a session, 64 MiB back a call).
+# at most 10 minutes a command, 15 minutes of device time a task, 64 MiB
+# each way a call; the tracked models alone are 103 MB, so move them out
+# of the tree for the call, as README's "GPU checks" shows).
 #
 #   train/device-run.sh [-s SECONDS] [-r RUNS] [-o OUT] [-e] PACK SPEC... [-- TRAIN_ARGS]
 #
