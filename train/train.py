@@ -306,29 +306,31 @@ def cmd_train(a):
         rec["seconds"] = round(time.time() - t0, 2)
         return rec
 
+    picked = ema.model if ema else model  # the weights that compete for best.pt
+
     def candidate(rec):
-        """(record, weights) that compete for best.pt: the averaged ones with --ema."""
+        """The figures of the picked weights in an epoch's record."""
         if not ema:
-            return rec, model.state_dict()
+            return rec
         raw = {k: v for k, v in rec.items() if k != "ema"}
-        return dict(rec["ema"], epoch=rec["epoch"], raw=raw), ema.model.state_dict()
+        return dict(rec["ema"], epoch=rec["epoch"], raw=raw)
 
     def logged(rec):
         log.write(json.dumps(rec) + "\n"); log.flush()
         print(json.dumps(rec), flush=True)
         return rec
 
-    def save_best(rec):
-        rec, state = candidate(rec)
-        torch.save({"model": state, "info": info, "best": rec}, os.path.join(a.out, "best.pt"))
-        return dict(rec)
+    def save_best(cand):
+        torch.save({"model": picked.state_dict(), "info": info, "best": cand},
+                   os.path.join(a.out, "best.pt"))
+        return dict(cand)
 
     if a.init_from and not (a.resume and os.path.exists(last)):
         # The warm start itself, scored on this pack (the file's metrics were
         # measured on the features it was trained on), is the best so far:
         # only a better valid loss replaces it.
-        best = save_best(logged(dict(scored(start, None, time.time()),
-                                     warm_start=os.path.basename(a.init_from))))
+        best = save_best(candidate(logged(dict(scored(start, None, time.time()),
+                                               warm_start=os.path.basename(a.init_from)))))
     for ep in range(start, a.epochs):
         t0 = time.time()
         model.train()
@@ -346,8 +348,9 @@ def cmd_train(a):
                 ema.update(model)
             tl += loss.item() * len(batch)
         rec = logged(scored(ep + 1, tl / len(tr), t0))
-        if candidate(rec)[0]["valid_loss"] < best["valid_loss"]:
-            best = save_best(rec)
+        cand = candidate(rec)
+        if cand["valid_loss"] < best["valid_loss"]:
+            best = save_best(cand)
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                     "sched": sched.state_dict(), "epoch": ep + 1, "best": best,
                     "order_rng": order_rng.bit_generator.state,
