@@ -106,6 +106,41 @@ test_expect_success TORCH,SHARED '--ema: the raw weights train as without it, be
 	EOP
 '
 
+test_expect_success TORCH,SHARED '--ema-warmup: the decay of the t-th update is min(D, (1+t)/(10+t)), raw weights untouched, --resume keeps the count' '
+	A="--pack pack.npz --split composition --fold 1 --limit 8 --cpu --threads 1 --standardize --ema 0.9 --ema-warmup" &&
+	$PY "$T/train.py" train $A --epochs 2 --out emaw >emaw.out 2>&1 &&
+	$PY "$T/train.py" train $A --epochs 1 --out emaw2 >emaw2.out 2>&1 &&
+	$PY "$T/train.py" train $A --epochs 2 --out emaw2 --resume >emaw3.out 2>&1 &&
+	grep "^resumed at epoch 1\$" emaw3.out &&
+	test_must_fail $PY "$T/train.py" train --pack pack.npz --ema-warmup --out x 2>err &&
+	grep "needs --ema" err &&
+	$PY - "$T" ema/log.jsonl emaw/log.jsonl emaw2/log.jsonl <<-\EOP
+	import json, sys
+	import torch
+	sys.path.insert(0, sys.argv[1])
+	from train import EMA
+	e = EMA(torch.nn.Linear(1, 1), 0.9, warmup=True)
+	rates = []
+	for _ in range(4):
+	    e.steps += 1
+	    rates.append(e.rate())
+	# 2/11, 3/12, 4/13, then capped at 0.9 once (1+t)/(10+t) reaches it (t=80)
+	assert [round(r, 6) for r in rates] == [round(2 / 11, 6), 0.25, round(4 / 13, 6), round(5 / 14, 6)], rates
+	e.steps = 100
+	assert e.rate() == 0.9
+	assert EMA(torch.nn.Linear(1, 1), 0.9).rate() == 0.9
+	plain, warm, two = ([json.loads(l) for l in open(f)] for f in sys.argv[2:5])
+	drop = lambda r: {k: v for k, v in r.items() if k != "seconds"}
+	for p, w in zip(plain, warm):
+	    # the same raw weights, a different average
+	    assert {k: w[k] for k in ("train_loss", "valid_loss", "test_r2")} == \
+	           {k: p[k] for k in ("train_loss", "valid_loss", "test_r2")}, (p, w)
+	    assert w["ema"]["valid_loss"] != p["ema"]["valid_loss"], (p, w)
+	# a resume that restarted the update count would give another average
+	assert list(map(drop, warm)) == list(map(drop, two)), (warm, two)
+	EOP
+'
+
 test_expect_success TORCH 'within-segment R2: piece means removed, segments played once dropped' '
 	$PY - "$T" <<-\EOP
 	import sys

@@ -27,7 +27,9 @@
       next to the raw weights, and picks the best epoch by the averaged
       weights' valid loss; best.pt then holds the averaged weights (a
       deviation from the paper, against the epoch-to-epoch swings of the
-      test R2). --threads N sets torch's and
+      test R2). --ema-warmup lowers the decay of the t-th update to
+      (1 + t) / (10 + t) while that is below D, so that an average started
+      from random weights does not lag for epochs. --threads N sets torch's and
       OpenBLAS's CPU threads (on a 2-core VM, one run a core with one
       thread each is the fastest).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
@@ -225,17 +227,27 @@ class EMA:
     """An exponential moving average of a model's weights, kept in a second
     model of the same kind (so that it can be scored and saved as one)."""
 
-    def __init__(self, model, decay):
-        self.decay = decay
+    def __init__(self, model, decay, warmup=False):
+        self.decay, self.warmup, self.steps = decay, warmup, 0
         self.model = copy.deepcopy(model)  # not make_model: that would draw from torch's RNG
 
-    def load(self, state):
+    def load(self, state, steps=0):
         self.model.load_state_dict(state)
+        self.steps = steps
+
+    def rate(self):
+        """This update's decay. With warmup it starts low, so that the
+        average does not drag the initial weights along for thousands of
+        steps: min(decay, (1 + t) / (10 + t)) at the t-th update."""
+        t = self.steps
+        return min(self.decay, (1.0 + t) / (10.0 + t)) if self.warmup else self.decay
 
     def update(self, model):
+        self.steps += 1
+        d = self.rate()
         with torch.no_grad():
             for e, p in zip(self.model.parameters(), model.parameters()):
-                e.mul_(self.decay).add_(p.detach(), alpha=1.0 - self.decay)
+                e.mul_(d).add_(p.detach(), alpha=1.0 - d)
 
 
 def cmd_train(a):
@@ -254,7 +266,7 @@ def cmd_train(a):
     os.makedirs(a.out, exist_ok=True)
     random.seed(7); np.random.seed(7); torch.manual_seed(7)
     model = make_model(a.model).to(dev)
-    ema = EMA(model, a.ema) if a.ema else None
+    ema = EMA(model, a.ema, a.ema_warmup) if a.ema else None
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=1e-5)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3000, gamma=0.98)
     start, best = 0, {"valid_loss": float("inf")}
@@ -266,7 +278,7 @@ def cmd_train(a):
         sched.load_state_dict(ck["sched"]); start = ck["epoch"]; best = ck["best"]
         order_rng.bit_generator.state = ck["order_rng"]
         if ema:
-            ema.load(ck.get("ema") or model.state_dict())
+            ema.load(ck.get("ema") or model.state_dict(), ck.get("ema_steps", 0))
         torch.set_rng_state(ck["torch_rng"].cpu())
         if dev.type == "cuda" and ck.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(ck["cuda_rng"].cpu())
@@ -287,6 +299,7 @@ def cmd_train(a):
             "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
             "standardize": zscore, "ema": a.ema or None,
+            "ema_warmup": bool(a.ema and a.ema_warmup),
             "limit": a.limit}
     log = open(os.path.join(a.out, "log.jsonl"), "a")
     deadline = time.time() + a.max_seconds if a.max_seconds else None
@@ -357,6 +370,7 @@ def cmd_train(a):
                     "torch_rng": torch.get_rng_state(),
                     "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
                     "ema": ema.model.state_dict() if ema else None,
+                    "ema_steps": ema.steps if ema else 0,
                     "info": info}, last + ".tmp")
         os.replace(last + ".tmp", last)
         if deadline and time.time() > deadline:
@@ -445,6 +459,8 @@ def main():
                    help="z-score every input dim with the training list's statistics")
     p.add_argument("--ema", type=float, default=0, metavar="DECAY",
                    help="also keep and score a moving average of the weights; best.pt holds it")
+    p.add_argument("--ema-warmup", action="store_true",
+                   help="with --ema: the t-th update uses min(DECAY, (1+t)/(10+t))")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
     p = sub.add_parser("eval")
     p.add_argument("--pack", required=True)
@@ -460,6 +476,8 @@ def main():
     a = ap.parse_args()
     if not 0 <= getattr(a, "ema", 0) < 1:
         ap.error("--ema: the decay must lie in [0, 1)")
+    if getattr(a, "ema_warmup", False) and not a.ema:
+        ap.error("--ema-warmup needs --ema DECAY")
     {"pack": cmd_pack, "train": cmd_train, "eval": cmd_eval, "score": cmd_score}[a.cmd](a)
 
 
