@@ -6,13 +6,14 @@
 # train.py score. Guards the model figures in README and train/RESULTS.md
 # against drift in the aligner or the features, which the models never see
 # coming (the third session's figure, 0.365, could not be reproduced from
-# a clean checkout: 0.358 here).
+# a clean checkout: 0.358 here; the model version 3 set, trained on these
+# features, scores 0.368 and 0.271).
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
 test_lazy_prereq NUMPY '$PY -c "import numpy"'
 
-test_expect_success SHARED,NUMPY,NOTSAN 'ensemble on the composition test set: R2 >= 0.35, within-segment R2 >= 0.26' '
+test_expect_success SHARED,NUMPY,NOTSAN 'ensemble on the composition test set: R2 >= 0.36, within-segment R2 >= 0.265' '
 	"$ROOT/tools/make-features.sh" -j 2 -b "$PP_BIN" feat >/dev/null &&
 	jq -r ".test[]" "$ROOT/data/splits/composition.json" |
 		sed "s|^|feat/norm/|; s|\$|.safetensors|" >list &&
@@ -25,7 +26,7 @@ test_expect_success SHARED,NUMPY,NOTSAN 'ensemble on the composition test set: R
 	r2=$(sed -n "s/.*: R2 \([0-9.]*\) .*/\1/p" score) &&
 	w=$(sed -n "s/.*within-segment R2 \([0-9.-]*\) .*/\1/p" score) &&
 	echo "# ensemble R2 $r2, within-segment R2 $w" &&
-	awk -v r2="$r2" -v w="$w" "BEGIN { exit !(r2 >= 0.35 && w >= 0.26) }"
+	awk -v r2="$r2" -v w="$w" "BEGIN { exit !(r2 >= 0.36 && w >= 0.265) }"
 '
 
 test_done
