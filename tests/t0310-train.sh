@@ -10,6 +10,16 @@ PY=/usr/bin/python3
 T=$ROOT/train
 test_lazy_prereq TORCH '$PY -c "import torch, numpy"'
 
+# train_twice NAME ARGS...: NAME trains 2 epochs at once; NAME2 trains one,
+# then --resume gives it the second (the logs must then agree to the bit)
+train_twice() {
+	n=$1 && shift &&
+	$PY "$T/train.py" train "$@" --epochs 2 --out $n >$n.out 2>&1 &&
+	$PY "$T/train.py" train "$@" --epochs 1 --out ${n}2 >${n}2.out 2>&1 &&
+	$PY "$T/train.py" train "$@" --epochs 2 --out ${n}2 --resume >${n}3.out 2>&1 &&
+	grep "^resumed at epoch 1\$" ${n}3.out
+}
+
 test_expect_success TORCH 'a z-score folded into embed gives the standardized model outputs, and unfolds back' '
 	$PY - "$T" <<-\EOP
 	import sys
@@ -79,10 +89,7 @@ test_expect_success TORCH,SHARED 'warm start from the exported model with --stan
 
 test_expect_success TORCH,SHARED '--ema: the raw weights train as without it, best.pt holds the average, --resume continues to the bit' '
 	A="--pack pack.npz --split composition --fold 1 --limit 8 --cpu --threads 1 --standardize --ema 0.9" &&
-	$PY "$T/train.py" train $A --epochs 2 --out ema >ema.out 2>&1 &&
-	$PY "$T/train.py" train $A --epochs 1 --out ema2 >ema2.out 2>&1 &&
-	$PY "$T/train.py" train $A --epochs 2 --out ema2 --resume >ema3.out 2>&1 &&
-	grep "^resumed at epoch 1\$" ema3.out &&
+	train_twice ema $A &&
 	$PY "$T/train.py" eval --pack pack.npz --runs ema --cpu --json ema-eval.json >ema-eval.out 2>&1 &&
 	$PY - run/log.jsonl ema/log.jsonl ema2/log.jsonl ema-eval.json <<-\EOP
 	import json, sys
@@ -108,10 +115,7 @@ test_expect_success TORCH,SHARED '--ema: the raw weights train as without it, be
 
 test_expect_success TORCH,SHARED '--ema-warmup: the decay of the t-th update is min(D, (1+t)/(10+t)), raw weights untouched, --resume keeps the count' '
 	A="--pack pack.npz --split composition --fold 1 --limit 8 --cpu --threads 1 --standardize --ema 0.9 --ema-warmup" &&
-	$PY "$T/train.py" train $A --epochs 2 --out emaw >emaw.out 2>&1 &&
-	$PY "$T/train.py" train $A --epochs 1 --out emaw2 >emaw2.out 2>&1 &&
-	$PY "$T/train.py" train $A --epochs 2 --out emaw2 --resume >emaw3.out 2>&1 &&
-	grep "^resumed at epoch 1\$" emaw3.out &&
+	train_twice emaw $A &&
 	test_must_fail $PY "$T/train.py" train --pack pack.npz --ema-warmup --out x 2>err &&
 	grep "needs --ema" err &&
 	$PY - "$T" ema/log.jsonl emaw/log.jsonl emaw2/log.jsonl <<-\EOP
