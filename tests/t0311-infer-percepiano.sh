@@ -3,8 +3,8 @@
 # labelled PercePiano segments through pp-align and pp-features
 # (tools/make-features.sh, as for training), then pp-infer --batch over the
 # composition split's 187 test segments, scored against the labels by
-# train.py score. Guards the model figures in README and train/RESULTS.md
-# against drift in the aligner or the features, which the models never see
+# train.py score (tools/score-ensemble.sh). Guards the model figures in
+# README and train/RESULTS.md against drift in the aligner or the features, which the models never see
 # coming (the third session's figure, 0.365, could not be reproduced from
 # a clean checkout: 0.358 here; the model version 3 set, trained on these
 # features, scores 0.368 and 0.271).
@@ -15,13 +15,7 @@ test_lazy_prereq NUMPY '$PY -c "import numpy"'
 
 test_expect_success SHARED,NUMPY,NOTSAN 'ensemble on the composition test set: R2 >= 0.36, within-segment R2 >= 0.265' '
 	"$ROOT/tools/make-features.sh" -j 2 -b "$PP_BIN" feat >/dev/null &&
-	jq -r ".test[]" "$ROOT/data/splits/composition.json" |
-		sed "s|^|feat/norm/|; s|\$|.safetensors|" >list &&
-	test "$(wc -l <list)" = 187 &&
-	xargs pp-infer --device cpu --batch <list >pred.jsonl 2>err &&
-	"$PY" "$ROOT/train/train.py" score --split composition \
-		--labels "$PP_SHARED/percepiano/labels/label_2round_mean_reg_19_with0_rm_highstd0.json" \
-		pred.jsonl >score &&
+	"$ROOT/tools/score-ensemble.sh" -b "$PP_BIN" -o pred.jsonl feat >score 2>err &&
 	cat score &&
 	r2=$(sed -n "s/.*: R2 \([0-9.]*\) .*/\1/p" score) &&
 	w=$(sed -n "s/.*within-segment R2 \([0-9.-]*\) .*/\1/p" score) &&
