@@ -145,6 +145,28 @@ test_expect_success TORCH,SHARED '--ema-warmup: the decay of the t-th update is 
 	EOP
 '
 
+test_expect_success SHARED 'splits.py rewrites data/splits; --seed N redraws the composition split alone, pieces kept on one side' '
+	$PY "$T/splits.py" --data "$PP_SHARED/percepiano" --out sp >out &&
+	for s in composition performer excerpt; do cmp sp/$s.json "$ROOT/data/splits/$s.json" || return 1; done &&
+	test_must_fail $PY "$T/splits.py" --data "$PP_SHARED/percepiano" --out sp2 --seed 295 2>err &&
+	grep "add --only composition" err &&
+	$PY "$T/splits.py" --data "$PP_SHARED/percepiano" --out sp2 --only composition --seed 295 &&
+	test "$(ls sp2)" = composition.json &&
+	$PY - sp2/composition.json "$ROOT/data/splits/composition.json" <<-\EOP
+	import json, sys
+	a, b = (json.load(open(f)) for f in sys.argv[1:])
+	assert "random.seed(295)" in a["about"], a["about"]
+	assert a["count"] == b["count"]
+	assert len(set(a["test"]) & set(b["test"])) < len(a["test"]) // 2
+	piece = lambda n: "_".join(n.split("_")[:-2] + n.split("_")[-1:])
+	test = {piece(n) for n in a["test"]}
+	for f in a["folds"]:
+	    assert not test & {piece(n) for n in f["train"] + f["valid"]}
+	    assert not {piece(n) for n in f["train"]} & {piece(n) for n in f["valid"]}
+	    assert len(f["train"]) + len(f["valid"]) + len(a["test"]) == a["count"]
+	EOP
+'
+
 test_expect_success TORCH 'within-segment R2: piece means removed, segments played once dropped' '
 	$PY - "$T" <<-\EOP
 	import sys

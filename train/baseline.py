@@ -23,7 +23,9 @@ original procedure (splits.py, seed 42 on a sorted list; the original's
 order came from os.listdir, so the paper's draw is unknown). With --draws N
 the procedure is repeated with seeds 0..N-1, the ridge (penalty: the median
 of the folds' choices) is fit on everything outside each draw's test set,
-and the report gives where our draw's R2 falls in that distribution.
+and the report gives where our draw's R2 falls in that distribution; the
+JSON lists every draw's R2 by seed ("draws_r2"), so that a draw of a given
+difficulty can be written with splits.py --only composition --seed N.
 """
 import argparse
 import json
@@ -124,7 +126,8 @@ def main():
             "alpha": alpha, "ours_r2": round(ours, 4), "draws": a.draws,
             "draws_mean": round(float(others.mean()), 4),
             "draws_p5_p50_p95": [round(float(v), 4) for v in np.percentile(others, [5, 50, 95])],
-            "ours_percentile": round(pct, 1)}
+            "ours_percentile": round(pct, 1),
+            "draws_r2": [round(float(v), 4) for v in others]}
         print("composition test draw: ridge (alpha %g, fit outside the test set) R2 %.4f; "
               "%d other draws: median %.4f, 5-95%% %.4f..%.4f; ours is at the %.0fth percentile" % (
                   alpha, ours, a.draws, np.median(others), *np.percentile(others, [5, 95]), pct))
