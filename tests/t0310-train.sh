@@ -118,6 +118,12 @@ test_expect_success TORCH,SHARED '--ema-warmup: the decay of the t-th update is 
 	train_twice emaw $A &&
 	test_must_fail $PY "$T/train.py" train --pack pack.npz --ema-warmup --out x 2>err &&
 	grep "needs --ema" err &&
+	# a resume must repeat the options of the run: dropping the warmup is refused
+	test_must_fail $PY "$T/train.py" train ${A% --ema-warmup} --epochs 3 --out emaw --resume 2>err &&
+	grep "emaw/last.pt: --resume with other options than the run.s: ema_warmup was True, now False\$" err &&
+	test_must_fail $PY "$T/train.py" train ${A% --standardize*} --ema 0.9 --ema-warmup --lr 1e-4 --epochs 3 --out emaw --resume 2>err &&
+	grep "lr was 2.5e-05, now 0.0001; standardize was on, now off\$" err &&
+	test $(wc -l <emaw/log.jsonl) = 2 &&
 	$PY - "$T" ema/log.jsonl emaw/log.jsonl emaw2/log.jsonl <<-\EOP
 	import json, sys
 	import torch

@@ -13,7 +13,9 @@
       every 3000 iterations, grad-norm clip 2, seed 7, dropout 0.2. After
       every epoch: valid loss, test R2/MSE, a checkpoint (DIR/last.pt) and
       the best-by-valid-loss weights (DIR/best.pt). --resume continues from
-      DIR/last.pt (model, optimiser, scheduler, RNG states, epoch).
+      DIR/last.pt (model, optimiser, scheduler, RNG states, epoch); it
+      must be given the run's options again (only --epochs may change) and
+      refuses otherwise.
       --init-from FILE.safetensors warm-starts from exported weights
       instead (fresh optimiser; epochs count on from the file's epoch);
       with --standardize the file's folded z-score is unfolded first.
@@ -250,6 +252,26 @@ class EMA:
                 e.mul_(d).add_(p.detach(), alpha=1.0 - d)
 
 
+# What a resumed run must share with the run that wrote last.pt: the options
+# are taken from the command line again, and a dropped --ema-warmup or
+# --standardize, another --lr or another pack would otherwise go on
+# silently as a different recipe. Only --epochs (and --max-seconds) may change.
+RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "train", "valid", "test",
+                "norm_id", "standardize", "ema", "ema_warmup", "limit")
+
+
+def refuse_changed_options(path, saved, now):
+    def show(k, v):  # the z-score is 2 x 101 numbers: say only whether it is on
+        return ("on" if v else "off") if k == "standardize" else v
+
+    changed = [k for k in RESUME_KEEPS if k in saved and saved[k] != now.get(k)]
+    if changed:
+        sys.exit("train.py: %s: --resume with other options than the run's: %s" % (
+            path, "; ".join("%s was %s, now %s" % (k, show(k, saved[k]), show(k, now.get(k)))
+                            + (" (another training list or pack)" if k == "standardize" and saved[k] and now.get(k) else "")
+                            for k in changed)))
+
+
 def cmd_train(a):
     dev = torch.device("cuda" if torch.cuda.is_available() and not a.cpu else "cpu")
     if a.threads:
@@ -272,8 +294,16 @@ def cmd_train(a):
     start, best = 0, {"valid_loss": float("inf")}
     order_rng = np.random.default_rng(7)
     last = os.path.join(a.out, "last.pt")
+    info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
+            "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
+            "init_from": os.path.basename(a.init_from) if a.init_from else None,
+            "standardize": zscore, "ema": a.ema or None,
+            "ema_warmup": bool(a.ema and a.ema_warmup),
+            "limit": a.limit}
     if a.resume and os.path.exists(last):
         ck = tload(last, dev)
+        refuse_changed_options(last, ck["info"], info)
+        info["init_from"] = ck["info"].get("init_from")
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"]); start = ck["epoch"]; best = ck["best"]
         order_rng.bit_generator.state = ck["order_rng"]
@@ -295,12 +325,6 @@ def cmd_train(a):
             ema.load(model.state_dict())
         start = int(meta["epoch"])
         print("warm start from %s (epoch %d, optimiser state not kept)" % (a.init_from, start), flush=True)
-    info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
-            "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
-            "init_from": os.path.basename(a.init_from) if a.init_from else None,
-            "standardize": zscore, "ema": a.ema or None,
-            "ema_warmup": bool(a.ema and a.ema_warmup),
-            "limit": a.limit}
     log = open(os.path.join(a.out, "log.jsonl"), "a")
     deadline = time.time() + a.max_seconds if a.max_seconds else None
     yv, yt = data.y[va], data.y[te]
