@@ -64,7 +64,11 @@ test_expect_success TORCH,SHARED 'one synthetic epoch: train, then eval gives th
 	assert abs(ev["test_r2"] - logged["test_r2"]) < 1e-4, (ev["test_r2"], logged["test_r2"])
 	assert -5 < ev["test_within_segment_r2"] < 1, ev
 	EOP
-	grep "^composition  han     1 folds  mean R2 .* paper R2 0.397  MSE 0.00811\$" eval.out
+	grep "^composition  han     1 folds  mean R2 .* paper R2 0.397  MSE 0.00811\$" eval.out &&
+	# scored against another test list (a redrawn split): refused
+	mkdir other && sed "s/\"test\": \[/&\"x\", /" "$ROOT/data/splits/composition.json" >other/composition.json &&
+	test_must_fail $PY "$T/train.py" eval --pack pack.npz --runs run --cpu --splits other >eval2.out 2>&1 &&
+	grep "^train.py: run: trained on other lists than other/composition.json fold 1 (give its --splits DIR)\$" eval2.out
 '
 
 test_expect_success TORCH,SHARED 'warm start from the exported model with --standardize: scored as exported, then trained on' '

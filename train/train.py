@@ -38,7 +38,8 @@
       R2 (uniform average over the 19 dimensions, as sklearn r2_score),
       MSE and within-segment R2 (see within_segment_r2) of each run's
       best.pt on its split's fixed test set; then, per split and model,
-      the fold means next to the paper's figures (PAPER below).
+      the fold means next to the paper's figures (PAPER below). A run
+      trained on other lists than --splits DIR holds (a redraw) is refused.
   train.py score --split NAME [--labels FILE] PREDICTIONS.jsonl
       The same figures for what the C code predicts: PREDICTIONS is
       `pp-infer --batch` output (one predictions/1 document per line, "id"
@@ -48,6 +49,7 @@
 import argparse
 import copy
 import glob
+import hashlib
 import json
 import os
 import random
@@ -256,8 +258,16 @@ class EMA:
 # are taken from the command line again, and a dropped --ema-warmup or
 # --standardize, another --lr or another pack would otherwise go on
 # silently as a different recipe. Only --epochs (and --max-seconds) may change.
-RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "train", "valid", "test",
+RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "lists_sha1", "train", "valid", "test",
                 "norm_id", "standardize", "ema", "ema_warmup", "limit")
+
+
+def lists_sha1(split, fold):
+    """Names the exact train, valid and test lists of a split file's fold, so
+    that a run trained on a redrawn split (splits.py --seed, --splits DIR)
+    is not scored against the shipped test list, or resumed on another."""
+    f = split["folds"][fold]
+    return hashlib.sha1(json.dumps([f["train"], f["valid"], split["test"]]).encode()).hexdigest()
 
 
 def refuse_changed_options(path, saved, now):
@@ -295,7 +305,7 @@ def cmd_train(a):
     order_rng = np.random.default_rng(7)
     last = os.path.join(a.out, "last.pt")
     info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
-            "batch": 8, "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
+            "batch": 8, "lists_sha1": lists_sha1(split, a.fold), "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
             "standardize": zscore, "ema": a.ema or None,
             "ema_warmup": bool(a.ema and a.ema_warmup),
@@ -412,7 +422,11 @@ def cmd_eval(a):
         if info["model"] not in cache:
             cache[info["model"]] = Data(a.pack, info["model"], dev)
         data = cache[info["model"]]
-        split = json.load(open(os.path.join(a.splits, info["split"] + ".json")))
+        path = os.path.join(a.splits, info["split"] + ".json")
+        split = json.load(open(path))
+        if info.get("lists_sha1", lists_sha1(split, info["fold"])) != lists_sha1(split, info["fold"]):
+            sys.exit("train.py: %s: trained on other lists than %s fold %d (give its --splits DIR)" % (
+                run, path, info["fold"]))
         te = data.ids(split["test"])
         if info.get("limit"):
             te = te[:info["limit"]]
