@@ -23,4 +23,12 @@ test_expect_success SHARED,NUMPY,NOTSAN 'ensemble on the composition test set: R
 	awk -v r2="$r2" -v w="$w" "BEGIN { exit !(r2 >= 0.36 && w >= 0.265) }"
 '
 
+test_expect_success SHARED,NUMPY,NOTSAN 'score-ensemble.sh -s DIR scores the test list of another split file' '
+	mkdir sub &&
+	jq ".test |= .[:12]" "$ROOT/data/splits/composition.json" >sub/composition.json &&
+	"$ROOT/tools/score-ensemble.sh" -b "$PP_BIN" -s sub -o pred2.jsonl feat >score2 &&
+	test $(wc -l <pred2.jsonl) = 12 &&
+	grep "^composition test, 12 segments: R2 -\{0,1\}[0-9.]*  MSE" score2
+'
+
 test_done
