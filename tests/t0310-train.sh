@@ -68,7 +68,12 @@ test_expect_success TORCH,SHARED 'one synthetic epoch: train, then eval gives th
 	# scored against another test list (a redrawn split): refused
 	mkdir other && sed "s/\"test\": \[/&\"x\", /" "$ROOT/data/splits/composition.json" >other/composition.json &&
 	test_must_fail $PY "$T/train.py" eval --pack pack.npz --runs run --cpu --splits other >eval2.out 2>&1 &&
-	grep "^train.py: run: trained on other lists than other/composition.json fold 1 (give its --splits DIR)\$" eval2.out
+	grep "^train.py: run: trained on other lists than other/composition.json fold 1 (give its --splits DIR)\$" eval2.out &&
+	# and a run trained on other lists gets no per-dimension R2 on the shipped test list
+	$PY "$T/train.py" train --pack pack.npz --splits other --split composition --fold 1 \
+		--epochs 1 --limit 8 --cpu --threads 1 --out runo >traino.out 2>&1 &&
+	test_must_fail $PY "$T/export.py" models --runs runo/best.pt --pack pack.npz --out m >export.out 2>&1 &&
+	grep "^export.py: runo/best.pt: trained on other lists than data/splits/composition.json" export.out
 '
 
 test_expect_success TORCH,SHARED 'warm start from the exported model with --standardize: scored as exported, then trained on' '

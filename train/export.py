@@ -54,9 +54,13 @@ def load_pack(pack):
     return trainmod.Data(pack, "han", torch.device("cpu"))
 
 
+def shipped_split(name):
+    return json.load(open(os.path.join(trainmod.SPLITS, name + ".json")))
+
+
 def held_out_r2(model, split_name, data):
     """Per-dimension test R2 of MODEL on SPLIT_NAME's fixed test list."""
-    split = json.load(open(os.path.join(trainmod.SPLITS, split_name + ".json")))
+    split = shipped_split(split_name)
     te = data.ids(split["test"])
     _, per = trainmod.r2_score(data.y[te], trainmod.predict(model, data, te))
     return [round(float(v), 4) for v in per]
@@ -82,6 +86,9 @@ def cmd_models(a):
         info, best = ck["info"], ck["best"]
         if info["model"] != "han":
             continue
+        if data is not None and not trainmod.same_lists(info, shipped_split(info["split"])):
+            sys.exit("export.py: %s: trained on other lists than data/splits/%s.json: "
+                     "no held-out R2 per dimension (--pack) for it" % (path, info["split"]))
         # a run trained on z-scored inputs exports with the z-score folded
         # into embed, so the model reads pp-features files as they are
         state = hanmod.fold_standardization(ck["model"], info.get("standardize"))

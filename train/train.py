@@ -270,6 +270,13 @@ def lists_sha1(split, fold):
     return hashlib.sha1(json.dumps([f["train"], f["valid"], split["test"]]).encode()).hexdigest()
 
 
+def same_lists(info, split):
+    """Whether SPLIT (a split file's contents) holds the lists the run of
+    INFO (its best.pt or last.pt "info") was trained on; runs from before
+    the digest was kept are taken on trust."""
+    return info.get("lists_sha1") in (None, lists_sha1(split, info["fold"]))
+
+
 def refuse_changed_options(path, saved, now):
     def show(k, v):  # the z-score is 2 x 101 numbers: say only whether it is on
         return ("on" if v else "off") if k == "standardize" else v
@@ -424,7 +431,7 @@ def cmd_eval(a):
         data = cache[info["model"]]
         path = os.path.join(a.splits, info["split"] + ".json")
         split = json.load(open(path))
-        if info.get("lists_sha1", lists_sha1(split, info["fold"])) != lists_sha1(split, info["fold"]):
+        if not same_lists(info, split):
             sys.exit("train.py: %s: trained on other lists than %s fold %d (give its --splits DIR)" % (
                 run, path, info["fold"]))
         te = data.ids(split["test"])
