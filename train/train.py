@@ -278,15 +278,20 @@ def same_lists(info, split):
 
 
 def refuse_changed_options(path, saved, now):
-    def show(k, v):  # the z-score is 2 x 101 numbers: say only whether it is on
-        return ("on" if v else "off") if k == "standardize" else v
+    def change(k):
+        was, new = saved[k], now.get(k)
+        if k == "lists_sha1":
+            return "other train/valid/test lists (another --splits)"
+        if k == "standardize":  # 2 x 101 numbers: say what changed, not them
+            if was and new:
+                return "another z-score (another training list or pack)"
+            was, new = ("on" if was else "off"), ("on" if new else "off")
+        return "%s was %s, now %s" % (k, was, new)
 
     changed = [k for k in RESUME_KEEPS if k in saved and saved[k] != now.get(k)]
     if changed:
         sys.exit("train.py: %s: --resume with other options than the run's: %s" % (
-            path, "; ".join("%s was %s, now %s" % (k, show(k, saved[k]), show(k, now.get(k)))
-                            + (" (another training list or pack)" if k == "standardize" and saved[k] and now.get(k) else "")
-                            for k in changed)))
+            path, "; ".join(map(change, changed))))
 
 
 def cmd_train(a):
@@ -312,7 +317,8 @@ def cmd_train(a):
     order_rng = np.random.default_rng(7)
     last = os.path.join(a.out, "last.pt")
     info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
-            "batch": 8, "lists_sha1": lists_sha1(split, a.fold), "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
+            "batch": 8, "lists_sha1": lists_sha1(split, a.fold),
+            "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
             "standardize": zscore, "ema": a.ema or None,
             "ema_warmup": bool(a.ema and a.ema_warmup),
