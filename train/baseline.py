@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import splits as splitsmod  # noqa: E402
-from train import SPLITS, r2_score, within_segment_r2  # noqa: E402
+from train import SPLITS, load_split, r2_score, within_segment_r2  # noqa: E402
 
 ALPHAS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 GROUPS = {"all": range(0, 101),
@@ -84,7 +84,7 @@ def main():
 
     report, alphas = {"splits": {}}, []
     for split in ("composition", "performer", "excerpt"):
-        sp = json.load(open(os.path.join(a.splits, split + ".json")))
+        sp = load_split(split, a.splits)
         te = ids(sp["test"])
         report["splits"][split] = {}
         for group, dims in GROUPS.items():
@@ -109,7 +109,7 @@ def main():
 
     if a.draws:
         alpha = float(np.median(alphas))
-        comp = json.load(open(os.path.join(a.splits, "composition.json")))
+        comp = load_split("composition", a.splits)
         files = sorted(n + ".mid" for n in names)
 
         def score(test):

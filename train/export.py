@@ -16,7 +16,8 @@ test vectors of tests/fixtures/han/.
       computed on the features in PACK (what pp-features makes today).
       pp-infer reports it per dimension and marks dimensions the model
       does not predict well (pp-formats(5), predictions/1). models --pack
-      does the same at export.
+      does the same at export, and refuses a run trained on other lists
+      than data/splits (a redraw: its test list would hold training segments).
   export.py vectors --model FILE --inputs FEATURES... --out tests/fixtures/han
       For each features file NAME.safetensors, writes NAME.levels.safetensors
       holding the PyTorch forward pass in F32 at every level: embedding,
@@ -54,13 +55,8 @@ def load_pack(pack):
     return trainmod.Data(pack, "han", torch.device("cpu"))
 
 
-def shipped_split(name):
-    return json.load(open(os.path.join(trainmod.SPLITS, name + ".json")))
-
-
-def held_out_r2(model, split_name, data):
-    """Per-dimension test R2 of MODEL on SPLIT_NAME's fixed test list."""
-    split = shipped_split(split_name)
+def held_out_r2(model, split, data):
+    """Per-dimension test R2 of MODEL on SPLIT's fixed test list."""
     te = data.ids(split["test"])
     _, per = trainmod.r2_score(data.y[te], trainmod.predict(model, data, te))
     return [round(float(v), 4) for v in per]
@@ -71,7 +67,7 @@ def cmd_annotate(a):
     for path in a.models:
         tensors, meta = stio.load(path)
         m = model_from_tensors(tensors, meta)
-        meta["dimension_r2"] = json.dumps(held_out_r2(m, meta["split"], data))
+        meta["dimension_r2"] = json.dumps(held_out_r2(m, trainmod.load_split(meta["split"]), data))
         stio.save(path + ".tmp", tensors, meta)
         os.replace(path + ".tmp", path)
         print("%s: dimension_r2 %s" % (path, meta["dimension_r2"]))
@@ -86,7 +82,8 @@ def cmd_models(a):
         info, best = ck["info"], ck["best"]
         if info["model"] != "han":
             continue
-        if data is not None and not trainmod.same_lists(info, shipped_split(info["split"])):
+        split = trainmod.load_split(info["split"]) if data is not None else None
+        if split is not None and not trainmod.same_lists(info, split):
             sys.exit("export.py: %s: trained on other lists than data/splits/%s.json: "
                      "no held-out R2 per dimension (--pack) for it" % (path, info["split"]))
         # a run trained on z-scored inputs exports with the z-score folded
@@ -109,7 +106,7 @@ def cmd_models(a):
         }
         if data is not None:
             m = model_from_tensors(tensors, meta)
-            meta["dimension_r2"] = json.dumps(held_out_r2(m, info["split"], data))
+            meta["dimension_r2"] = json.dumps(held_out_r2(m, split, data))
         out = os.path.join(a.out, "%s-f%d.safetensors" % (info["split"], info["fold"]))
         stio.save(out, tensors, meta)
         print("%s: epoch %s test R2 %.4f" % (out, best["epoch"], best["test_r2"]))

@@ -81,6 +81,15 @@ LABELS = os.path.join(HERE, "../../shared/data/percepiano/labels/label_2round_me
 SPLITS = os.path.join(HERE, "../data/splits")
 
 
+def split_path(name, splits=SPLITS):
+    return os.path.join(splits, name + ".json")
+
+
+def load_split(name, splits=SPLITS):
+    """A split file (splits.py): its fixed "test" list and 4 "folds"."""
+    return json.load(open(split_path(name, splits)))
+
+
 # ---------------------------------------------------------------- metrics
 def r2_score(y, p):
     """sklearn r2_score(y, p) with multioutput='uniform_average'."""
@@ -298,7 +307,7 @@ def cmd_train(a):
     dev = torch.device("cuda" if torch.cuda.is_available() and not a.cpu else "cpu")
     if a.threads:
         torch.set_num_threads(a.threads)
-    split = json.load(open(os.path.join(a.splits, a.split + ".json")))
+    split = load_split(a.split, a.splits)
     data = Data(a.pack, a.model, dev)
     tr = data.ids(split["folds"][a.fold]["train"])
     va = data.ids(split["folds"][a.fold]["valid"])
@@ -435,11 +444,10 @@ def cmd_eval(a):
         if info["model"] not in cache:
             cache[info["model"]] = Data(a.pack, info["model"], dev)
         data = cache[info["model"]]
-        path = os.path.join(a.splits, info["split"] + ".json")
-        split = json.load(open(path))
+        split = load_split(info["split"], a.splits)
         if not same_lists(info, split):
             sys.exit("train.py: %s: trained on other lists than %s fold %d (give its --splits DIR)" % (
-                run, path, info["fold"]))
+                run, split_path(info["split"], a.splits), info["fold"]))
         te = data.ids(split["test"])
         if info.get("limit"):
             te = te[:info["limit"]]
@@ -463,7 +471,7 @@ def cmd_eval(a):
 
 def cmd_score(a):
     labels = json.load(open(a.labels))
-    test = set(json.load(open(os.path.join(a.splits, a.split + ".json")))["test"])
+    test = set(load_split(a.split, a.splits)["test"])
     names, y, p, flags = [], [], [], []
     for line in open(a.predictions):
         d = json.loads(line)
