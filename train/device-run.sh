@@ -15,7 +15,8 @@
 # (model version 3) were trained). Each run stops after the epoch that crosses SECONDS
 # (default 480, so that export fits in a 10-minute command) and resumes
 # from RUNS/SPLIT-MODEL-fFOLD/last.pt when that exists: call it again, on
-# the same warm machine, to train on. RUNS defaults to build/runs (ignored
+# the same warm machine, to train on, with the same TRAIN_ARGS (train.py
+# refuses a resume with other options; only --epochs may change). RUNS defaults to build/runs (ignored
 # by git, kept between calls while the machine stays warm).
 # Under OUT (default $OUT, else build/device-out): logs/NAME/{log.jsonl,
 # summary.json} and run.txt (each run's last line); with -e also
