@@ -23,7 +23,6 @@ where measure steps by 1, mapped to beat space as beat[row] - beat[0]. We
 require continuous non-decreasing indices (steps of 0 or 1), which the
 features contract guarantees, so every group is non-empty.
 """
-import math
 
 import numpy as np
 import torch

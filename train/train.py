@@ -48,7 +48,6 @@
 """
 import argparse
 import copy
-import glob
 import hashlib
 import json
 import os
