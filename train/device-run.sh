@@ -11,13 +11,15 @@
 # Every SPEC runs as its own train.py process, all at once (a GPU takes a
 # dozen such runs; on a CPU give each a core), with recipe B (lr 5e-5,
 # --standardize; TRAIN_ARGS are appended and may add --cpu --threads 1,
-# --limit N, --lr ..., or --ema 0.995 --ema-warmup, as the shipped models
-# (model version 3) were trained). Each run stops after the epoch that crosses SECONDS
-# (default 480, so that export fits in a 10-minute command) and resumes
-# from RUNS/SPLIT-MODEL-fFOLD/last.pt when that exists: call it again, on
-# the same warm machine, to train on, with the same TRAIN_ARGS (train.py
-# refuses a resume with other options; only --epochs may change). RUNS defaults to build/runs (ignored
-# by git, kept between calls while the machine stays warm).
+# --limit N, --lr ..., or --lr 2e-4 --ema 0.995 --ema-warmup, as the
+# shipped models (model version 4) were trained: a later --lr wins). Each
+# run stops after the epoch that crosses SECONDS (default 480, so that
+# export fits in a 10-minute command) and resumes from
+# RUNS/SPLIT-MODEL-fFOLD/last.pt when that exists: call it again, on the
+# same warm machine, to train on, with the same TRAIN_ARGS (train.py
+# refuses a resume with other options; only --epochs may change). RUNS
+# defaults to build/runs (ignored by git, kept between calls while the
+# machine stays warm).
 # Under OUT (default $OUT, else build/device-out): logs/NAME/{log.jsonl,
 # summary.json} and run.txt (each run's last line); with -e also
 # models/SPLIT-fFOLD.safetensors (F16, export.py models --pack; HAN runs
@@ -35,7 +37,7 @@ while getopts s:r:o:eh o; do
 	r) RUNS=$OPTARG ;;
 	o) OUTDIR=$OPTARG ;;
 	e) EXPORT=1 ;;
-	h) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	h) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
