@@ -38,9 +38,10 @@ import stio  # noqa: E402
 import train as trainmod  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VERSION = "3"  # 2: inputs standardized in training (train.py --standardize), folded into embed;
+VERSION = "4"  # 2: inputs standardized in training (train.py --standardize), folded into embed;
 #             3: the same, trained on the features a clean checkout makes, picked and kept as a
-#                weight average (train.py --ema 0.995 --ema-warmup)
+#                weight average (train.py --ema 0.995 --ema-warmup);
+#             4: the same at lr 2e-4 (train/RESULTS.md, eleventh session)
 
 
 def load_ckpt(path):
