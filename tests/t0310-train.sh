@@ -160,6 +160,33 @@ test_expect_success TORCH,SHARED '--ema-warmup: the decay of the t-th update is 
 	EOP
 '
 
+test_expect_success TORCH,SHARED '--cosine E: the rate falls along a half cosine over E epochs, --resume keeps it, another E is refused' '
+	A="--pack pack.npz --split composition --fold 1 --limit 16 --cpu --threads 1 --lr 1e-3 --cosine 2" &&
+	train_twice cos $A &&
+	test_must_fail $PY "$T/train.py" train ${A% --cosine 2} --cosine 3 --epochs 3 --out cos --resume 2>err &&
+	grep "cos/last.pt: --resume with other options than the run.s: cosine was 2, now 3\$" err &&
+	$PY "$T/train.py" train ${A% --cosine 2} --epochs 1 --out nocos >nocos.out 2>&1 &&
+	$PY - "$T" nocos/log.jsonl cos/log.jsonl cos2/log.jsonl <<-\EOP
+	import json, math, sys
+	sys.path.insert(0, sys.argv[1])
+	from train import lr_factor
+	assert lr_factor(0, 4) == 1.0 and lr_factor(4, 4) == 0.0 and lr_factor(9, 4) == 0.0
+	assert abs(lr_factor(1, 4) - 0.5 * (1 + math.cos(math.pi / 4))) < 1e-12
+	assert abs(lr_factor(3000, 0) - 0.98) < 1e-12
+	plain, cos, two = ([json.loads(l) for l in open(f)] for f in sys.argv[2:5])
+	# 16 training segments: 2 batches an epoch, so 4 steps to zero; after
+	# epoch 1 (2 steps) the rate is half of --lr, after epoch 2 it is 0
+	assert [round(r["lr"], 12) for r in cos] == [5e-4, 0.0], cos
+	assert plain[0]["lr"] == 1e-3, plain
+	# the first step takes the full rate, the second a lower one: the same
+	# training loss (measured before each step), other weights after them
+	assert cos[0]["train_loss"] == plain[0]["train_loss"], (cos, plain)
+	assert cos[0]["valid_loss"] != plain[0]["valid_loss"], (cos, plain)
+	drop = lambda r: {k: v for k, v in r.items() if k != "seconds"}
+	assert list(map(drop, cos)) == list(map(drop, two)), (cos, two)
+	EOP
+'
+
 test_expect_success SHARED 'splits.py rewrites data/splits; --seed N redraws the composition split alone, pieces kept on one side' '
 	$PY "$T/splits.py" --data "$PP_SHARED/percepiano" --out sp >out &&
 	for s in composition performer excerpt; do cmp sp/$s.json "$ROOT/data/splits/$s.json" || return 1; done &&

@@ -31,7 +31,13 @@
       deviation from the paper, against the epoch-to-epoch swings of the
       test R2). --ema-warmup lowers the decay of the t-th update to
       (1 + t) / (10 + t) while that is below D, so that an average started
-      from random weights does not lag for epochs. --threads N sets torch's and
+      from random weights does not lag for epochs. --cosine E multiplies
+      the learning rate by a half cosine that falls from 1 to 0 over E
+      epochs' steps (and stays at 0 after them), on top of the StepLR
+      (a deviation from the paper, whose rate is effectively constant:
+      with a rate high enough to train in few epochs the raw weights swing,
+      and the decay settles them); each epoch's log record gives the rate
+      at its end ("lr"). --threads N sets torch's and
       OpenBLAS's CPU threads (on a 2-core VM, one run a core with one
       thread each is the fastest).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
@@ -50,6 +56,7 @@ import argparse
 import copy
 import hashlib
 import json
+import math
 import os
 import random
 import sys
@@ -267,7 +274,17 @@ class EMA:
 # --standardize, another --lr or another pack would otherwise go on
 # silently as a different recipe. Only --epochs (and --max-seconds) may change.
 RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "lists_sha1", "train", "valid", "test",
-                "norm_id", "standardize", "ema", "ema_warmup", "limit")
+                "norm_id", "standardize", "ema", "ema_warmup", "cosine", "limit")
+
+
+def lr_factor(step, cosine_steps):
+    """With --cosine, the learning rate of optimiser step STEP over --lr: the
+    paper's StepLR (x0.98 every 3000 steps) times a half cosine from 1 to 0
+    over COSINE_STEPS steps."""
+    f = 0.98 ** (step // 3000)
+    if cosine_steps:
+        f *= 0.5 * (1.0 + math.cos(math.pi * min(step, cosine_steps) / cosine_steps))
+    return f
 
 
 def lists_sha1(split, fold):
@@ -320,7 +337,11 @@ def cmd_train(a):
     model = make_model(a.model).to(dev)
     ema = EMA(model, a.ema, a.ema_warmup) if a.ema else None
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=1e-5)
-    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3000, gamma=0.98)
+    if a.cosine:  # (without it, StepLR itself: the runs before --cosine resume to the bit)
+        cosine_steps = a.cosine * -(-len(tr) // 8)  # epochs x batches an epoch
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(step, cosine_steps))
+    else:
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3000, gamma=0.98)
     start, best = 0, {"valid_loss": float("inf")}
     order_rng = np.random.default_rng(7)
     last = os.path.join(a.out, "last.pt")
@@ -330,7 +351,7 @@ def cmd_train(a):
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
             "standardize": zscore, "ema": a.ema or None,
             "ema_warmup": bool(a.ema and a.ema_warmup),
-            "limit": a.limit}
+            "cosine": a.cosine or None, "limit": a.limit}
     if a.resume and os.path.exists(last):
         ck = tload(last, dev)
         refuse_changed_options(last, ck["info"], info)
@@ -415,7 +436,7 @@ def cmd_train(a):
             if ema:
                 ema.update(model)
             tl += loss.item() * len(batch)
-        rec = logged(scored(ep + 1, tl / len(tr), t0))
+        rec = logged(dict(scored(ep + 1, tl / len(tr), t0), lr=opt.param_groups[0]["lr"]))
         cand = candidate(rec)
         if cand["valid_loss"] < best["valid_loss"]:
             best = save_best(cand)
@@ -519,6 +540,8 @@ def main():
                    help="also keep and score a moving average of the weights; best.pt holds it")
     p.add_argument("--ema-warmup", action="store_true",
                    help="with --ema: the t-th update uses min(DECAY, (1+t)/(10+t))")
+    p.add_argument("--cosine", type=int, default=0, metavar="EPOCHS",
+                   help="the learning rate falls along a half cosine to 0 over EPOCHS epochs")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
     p = sub.add_parser("eval")
     p.add_argument("--pack", required=True)
