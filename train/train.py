@@ -354,6 +354,7 @@ def cmd_train(a):
             "cosine": a.cosine or None, "limit": a.limit}
     if a.resume and os.path.exists(last):
         ck = tload(last, dev)
+        ck["info"].setdefault("cosine", None)  # runs from before --cosine had none
         refuse_changed_options(last, ck["info"], info)
         info["init_from"] = ck["info"].get("init_from")
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
