@@ -275,6 +275,10 @@ class EMA:
 # silently as a different recipe. Only --epochs (and --max-seconds) may change.
 RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "lists_sha1", "train", "valid", "test",
                 "norm_id", "standardize", "ema", "ema_warmup", "cosine", "limit")
+# An option added after runs were saved, with the value a run from before it
+# had (off): a resume that adds it is refused like any other change. A key
+# missing from a saved run and not listed here is not compared.
+RESUME_ADDED = {"cosine": None}
 
 
 def lr_factor(step, cosine_steps):
@@ -303,6 +307,8 @@ def same_lists(info, split):
 
 
 def refuse_changed_options(path, saved, now):
+    saved = dict(RESUME_ADDED, **saved)
+
     def change(k):
         was, new = saved[k], now.get(k)
         if k == "lists_sha1":
@@ -354,7 +360,6 @@ def cmd_train(a):
             "cosine": a.cosine or None, "limit": a.limit}
     if a.resume and os.path.exists(last):
         ck = tload(last, dev)
-        ck["info"].setdefault("cosine", None)  # runs from before --cosine had none
         refuse_changed_options(last, ck["info"], info)
         info["init_from"] = ck["info"].get("init_from")
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
