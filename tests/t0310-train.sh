@@ -184,6 +184,19 @@ test_expect_success TORCH,SHARED '--cosine E: the rate falls along a half cosine
 	assert cos[0]["valid_loss"] != plain[0]["valid_loss"], (cos, plain)
 	drop = lambda r: {k: v for k, v in r.items() if k != "seconds"}
 	assert list(map(drop, cos)) == list(map(drop, two)), (cos, two)
+	# a run saved before --standardize, --ema, --ema-warmup and --cosine
+	# existed resumes as one without them, and adding any of them is refused
+	from train import refuse_changed_options
+	old = {"lr": 1e-3}
+	off = {"lr": 1e-3, "standardize": None, "ema": None, "ema_warmup": False, "cosine": None}
+	refuse_changed_options("old.pt", old, off)
+	for k, v in (("standardize", [[0.0], [1.0]]), ("ema", 0.9), ("ema_warmup", True), ("cosine", 2)):
+	    try:
+	        refuse_changed_options("old.pt", old, dict(off, **{k: v}))
+	    except SystemExit as e:
+	        assert ": %s was " % k in str(e), e
+	    else:
+	        raise AssertionError("adding %s was not refused" % k)
 	EOP
 '
 

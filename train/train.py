@@ -275,10 +275,11 @@ class EMA:
 # silently as a different recipe. Only --epochs (and --max-seconds) may change.
 RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "lists_sha1", "train", "valid", "test",
                 "norm_id", "standardize", "ema", "ema_warmup", "cosine", "limit")
-# An option added after runs were saved, with the value a run from before it
-# had (off): a resume that adds it is refused like any other change. A key
-# missing from a saved run and not listed here is not compared.
-RESUME_ADDED = {"cosine": None}
+# Options added after runs were saved, with the value a run from before them
+# had (off, as cmd_train records it): a resume that adds one is refused like
+# any other change. A key missing from a saved run and not listed here (the
+# list digest, from before it was kept) is not compared.
+RESUME_ADDED = {"standardize": None, "ema": None, "ema_warmup": False, "cosine": None}
 
 
 def lr_factor(step, cosine_steps):
