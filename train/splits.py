@@ -145,7 +145,7 @@ def excerpt(files):
 
 ABOUT = {
     "composition": "PercePiano composition ('piece') 4-fold, segment-level groups, "
-                   "original procedure on a sorted file list with random.seed(42)",
+                   "original procedure on a sorted file list with random.seed({seed})",
     "performer": "PercePiano performer 4-fold: test players {1,2}, fold f valid {2f+3,2f+4}",
     "excerpt": "stricter: whole piece excerpts (name without player and segment) "
                "on one side; greedy size-balanced folds",
@@ -153,11 +153,8 @@ ABOUT = {
 
 
 def write(out, name, test, folds, seed=42):
-    about = ABOUT[name]
-    if seed != 42:
-        about = about.replace("random.seed(42)", "random.seed(%d)" % seed)
     doc = {
-        "about": about,
+        "about": ABOUT[name].replace("{seed}", str(seed)),
         "made_by": "train/splits.py",
         "labels": os.path.basename(LABELS),
         "count": len(test) + len(folds[0][0]) + len(folds[0][1]),
