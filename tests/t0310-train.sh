@@ -82,10 +82,15 @@ test_expect_success TORCH,SHARED 'warm start from the exported model with --stan
 		--epochs 2 --limit 8 --cpu --threads 1 --standardize \
 		--init-from m/composition-f1.safetensors --out run2 >train2.out 2>&1 &&
 	test -s run2/best.pt &&
-	$PY - run/log.jsonl run2/log.jsonl <<-\EOP
+	$PY - "$T" run/log.jsonl run2/log.jsonl <<-\EOP
 	import json, sys
-	a = json.loads(open(sys.argv[1]).readline())
-	b = [json.loads(l) for l in open(sys.argv[2])]
+	sys.path.insert(0, sys.argv[1])
+	import stio
+	a = json.loads(open(sys.argv[2]).readline())
+	b = [json.loads(l) for l in open(sys.argv[3])]
+	recipe = json.loads(stio.load("m/composition-f1.safetensors")[1]["recipe"])
+	assert recipe == {"lr": 2.5e-5, "batch": 8, "epochs": 1, "standardized_inputs": True, "ema": None,
+	                  "ema_warmup": False, "cosine": None, "warm_start": None}, recipe
 	assert [r["epoch"] for r in b] == [1, 2], b
 	assert b[0]["warm_start"] == "composition-f1.safetensors", b[0]
 	# the F16 export, unfolded with the same statistics, scores as trained

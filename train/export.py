@@ -9,7 +9,9 @@ test vectors of tests/fixtures/han/.
       same F16-rounded weights, so nothing is lost against the reference).
       __metadata__ pins: pp = "model/1", arch, model_id, version,
       input_size, norm_id, label order with names and both poles
-      (data/dimensions.json), split, fold, epoch, valid/test metrics.
+      (data/dimensions.json), split, fold, epoch, valid/test metrics, and
+      the recipe (lr, batch, epochs, z-scored inputs, weight average, cosine,
+      warm start).
   export.py annotate --pack PACK.npz --models FILE...
       Adds "dimension_r2" to each model file's metadata: the R2 of every
       dimension (label order) on the model's split's fixed test list,
@@ -102,6 +104,8 @@ def cmd_models(a):
             "metrics": json.dumps({k: best[k] for k in ("valid_loss", "valid_r2", "test_mse", "test_r2")}),
             "recipe": json.dumps(dict({k: info[k] for k in ("lr", "batch", "epochs")},
                                       standardized_inputs=bool(info.get("standardize")),
+                                      ema=info.get("ema"), ema_warmup=bool(info.get("ema_warmup")),
+                                      cosine=info.get("cosine"),
                                       warm_start=info.get("init_from"))),
             "made_by": "train/train.py + train/export.py",
         }
