@@ -37,7 +37,8 @@
       (a deviation from the paper, whose rate is effectively constant:
       with a rate high enough to train in few epochs the raw weights swing,
       and the decay settles them); each epoch's log record gives the rate
-      at its end ("lr"). --threads N sets torch's and
+      at its end ("lr"). --dropout P replaces the paper's 0.2 (LSTM stacks
+      and head). --threads N sets torch's and
       OpenBLAS's CPU threads (on a 2-core VM, one run a core with one
       thread each is the fastest).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
@@ -237,8 +238,8 @@ def tload(path, dev):
         return torch.load(path, map_location=dev)
 
 
-def make_model(kind):
-    return hanmod.HAN() if kind == "han" else hanmod.BiLSTM()
+def make_model(kind, dropout=0.2):
+    return hanmod.HAN(dropout=dropout) if kind == "han" else hanmod.BiLSTM(dropout=dropout)
 
 
 # ---------------------------------------------------------------- train
@@ -274,12 +275,13 @@ class EMA:
 # --standardize, another --lr or another pack would otherwise go on
 # silently as a different recipe. Only --epochs (and --max-seconds) may change.
 RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "lists_sha1", "train", "valid", "test",
-                "norm_id", "standardize", "ema", "ema_warmup", "cosine", "limit")
+                "norm_id", "standardize", "ema", "ema_warmup", "cosine", "dropout", "limit")
 # Options added after runs were saved, with the value a run from before them
 # had (off, as cmd_train records it): a resume that adds one is refused like
 # any other change. A key missing from a saved run and not listed here (the
 # list digest, from before it was kept) is not compared.
-RESUME_ADDED = {"standardize": None, "ema": None, "ema_warmup": False, "cosine": None}
+RESUME_ADDED = {"standardize": None, "ema": None, "ema_warmup": False, "cosine": None,
+                "dropout": 0.2}
 
 
 def lr_factor(step, cosine_steps):
@@ -341,7 +343,7 @@ def cmd_train(a):
     zscore = [v.tolist() for v in standardize] if standardize else None  # as info and export keep it
     os.makedirs(a.out, exist_ok=True)
     random.seed(7); np.random.seed(7); torch.manual_seed(7)
-    model = make_model(a.model).to(dev)
+    model = make_model(a.model, a.dropout).to(dev)
     ema = EMA(model, a.ema, a.ema_warmup) if a.ema else None
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=1e-5)
     if a.cosine:  # (without it, StepLR itself: the runs before --cosine resume to the bit)
@@ -358,7 +360,7 @@ def cmd_train(a):
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
             "standardize": zscore, "ema": a.ema or None,
             "ema_warmup": bool(a.ema and a.ema_warmup),
-            "cosine": a.cosine or None, "limit": a.limit}
+            "cosine": a.cosine or None, "dropout": a.dropout, "limit": a.limit}
     if a.resume and os.path.exists(last):
         ck = tload(last, dev)
         refuse_changed_options(last, ck["info"], info)
@@ -549,6 +551,8 @@ def main():
                    help="with --ema: the t-th update uses min(DECAY, (1+t)/(10+t))")
     p.add_argument("--cosine", type=int, default=0, metavar="EPOCHS",
                    help="the learning rate falls along a half cosine to 0 over EPOCHS epochs")
+    p.add_argument("--dropout", type=float, default=0.2, metavar="P",
+                   help="dropout of the LSTM stacks and the head (default: the paper's 0.2)")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
     p = sub.add_parser("eval")
     p.add_argument("--pack", required=True)
@@ -564,6 +568,8 @@ def main():
     a = ap.parse_args()
     if not 0 <= getattr(a, "ema", 0) < 1:
         ap.error("--ema: the decay must lie in [0, 1)")
+    if not 0 <= getattr(a, "dropout", 0) < 1:
+        ap.error("--dropout: the probability must lie in [0, 1)")
     if getattr(a, "ema_warmup", False) and not a.ema:
         ap.error("--ema-warmup needs --ema DECAY")
     {"pack": cmd_pack, "train": cmd_train, "eval": cmd_eval, "score": cmd_score}[a.cmd](a)
