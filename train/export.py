@@ -105,7 +105,7 @@ def cmd_models(a):
             "recipe": json.dumps(dict({k: info[k] for k in ("lr", "batch", "epochs")},
                                       standardized_inputs=bool(info.get("standardize")),
                                       ema=info.get("ema"), ema_warmup=bool(info.get("ema_warmup")),
-                                      cosine=info.get("cosine"), dropout=info.get("dropout", 0.2),
+                                      cosine=info.get("cosine"), dropout=info.get("dropout", hanmod.DROPOUT),
                                       warm_start=info.get("init_from"))),
             "made_by": "train/train.py + train/export.py",
         }

@@ -30,6 +30,7 @@ import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 HEADS = 8
+DROPOUT = 0.2  # the paper's, of the LSTM stacks and the head (train.py --dropout)
 
 
 class HierarchyError(ValueError):
@@ -106,7 +107,7 @@ def run_lstm(lstm, seqs):
 
 
 class Head(nn.Module):
-    def __init__(self, size=512, labels=19, dropout=0.2):
+    def __init__(self, size=512, labels=19, dropout=DROPOUT):
         super().__init__()
         self.drop = nn.Dropout(dropout)
         self.fc1 = nn.Linear(size, size)
@@ -124,7 +125,7 @@ def lstm(i, h, layers, dropout):
 class HAN(nn.Module):
     arch = "han"
 
-    def __init__(self, input_size=101, size=256, labels=19, dropout=0.2):
+    def __init__(self, input_size=101, size=256, labels=19, dropout=DROPOUT):
         super().__init__()
         self.input_size = input_size
         self.embed = nn.Linear(input_size, size)
@@ -194,7 +195,7 @@ class BiLSTM(nn.Module):
     attention over all notes, the same head."""
     arch = "bilstm"
 
-    def __init__(self, input_size=9, size=256, labels=19, dropout=0.2):
+    def __init__(self, input_size=9, size=256, labels=19, dropout=DROPOUT):
         super().__init__()
         self.input_size = input_size
         self.embed = nn.Linear(input_size, size)

@@ -238,7 +238,7 @@ def tload(path, dev):
         return torch.load(path, map_location=dev)
 
 
-def make_model(kind, dropout=0.2):
+def make_model(kind, dropout=hanmod.DROPOUT):
     return hanmod.HAN(dropout=dropout) if kind == "han" else hanmod.BiLSTM(dropout=dropout)
 
 
@@ -281,14 +281,19 @@ RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "lists_sha1", "train", 
 # any other change. A key missing from a saved run and not listed here (the
 # list digest, from before it was kept) is not compared.
 RESUME_ADDED = {"standardize": None, "ema": None, "ema_warmup": False, "cosine": None,
-                "dropout": 0.2}
+                "dropout": hanmod.DROPOUT}
+
+
+# The paper's batch size and StepLR schedule.
+BATCH = 8
+STEP_SIZE, STEP_GAMMA = 3000, 0.98
 
 
 def lr_factor(step, cosine_steps):
     """With --cosine, the learning rate of optimiser step STEP over --lr: the
     paper's StepLR (x0.98 every 3000 steps) times a half cosine from 1 to 0
     over COSINE_STEPS steps."""
-    f = 0.98 ** (step // 3000)
+    f = STEP_GAMMA ** (step // STEP_SIZE)
     if cosine_steps:
         f *= 0.5 * (1.0 + math.cos(math.pi * min(step, cosine_steps) / cosine_steps))
     return f
@@ -347,15 +352,15 @@ def cmd_train(a):
     ema = EMA(model, a.ema, a.ema_warmup) if a.ema else None
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=1e-5)
     if a.cosine:  # (without it, StepLR itself: the runs before --cosine resume to the bit)
-        cosine_steps = a.cosine * -(-len(tr) // 8)  # epochs x batches an epoch
+        cosine_steps = a.cosine * -(-len(tr) // BATCH)  # epochs x batches an epoch
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(step, cosine_steps))
     else:
-        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3000, gamma=0.98)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=STEP_SIZE, gamma=STEP_GAMMA)
     start, best = 0, {"valid_loss": float("inf")}
     order_rng = np.random.default_rng(7)
     last = os.path.join(a.out, "last.pt")
     info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
-            "batch": 8, "lists_sha1": lists_sha1(split, a.fold),
+            "batch": BATCH, "lists_sha1": lists_sha1(split, a.fold),
             "train": len(tr), "valid": len(va), "test": len(te), "norm_id": data.norm_id,
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
             "standardize": zscore, "ema": a.ema or None,
@@ -434,9 +439,9 @@ def cmd_train(a):
         model.train()
         perm = order_rng.permutation(len(tr))
         tl = 0.0
-        for k in range(0, len(perm), 8):
-            batch = [data.samples[tr[i]] for i in perm[k:k + 8]]
-            y = torch.tensor(data.y[[tr[i] for i in perm[k:k + 8]]], device=dev)
+        for k in range(0, len(perm), BATCH):
+            batch = [data.samples[tr[i]] for i in perm[k:k + BATCH]]
+            y = torch.tensor(data.y[[tr[i] for i in perm[k:k + BATCH]]], device=dev)
             loss = torch.nn.functional.mse_loss(torch.sigmoid(model(batch)), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -551,8 +556,8 @@ def main():
                    help="with --ema: the t-th update uses min(DECAY, (1+t)/(10+t))")
     p.add_argument("--cosine", type=int, default=0, metavar="EPOCHS",
                    help="the learning rate falls along a half cosine to 0 over EPOCHS epochs")
-    p.add_argument("--dropout", type=float, default=0.2, metavar="P",
-                   help="dropout of the LSTM stacks and the head (default: the paper's 0.2)")
+    p.add_argument("--dropout", type=float, default=hanmod.DROPOUT, metavar="P",
+                   help="dropout of the LSTM stacks and the head (default: the paper's %(default)s)")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
     p = sub.add_parser("eval")
     p.add_argument("--pack", required=True)
