@@ -90,7 +90,8 @@ test_expect_success TORCH,SHARED 'warm start from the exported model with --stan
 	b = [json.loads(l) for l in open(sys.argv[3])]
 	recipe = json.loads(stio.load("m/composition-f1.safetensors")[1]["recipe"])
 	assert recipe == {"lr": 2.5e-5, "batch": 8, "epochs": 1, "standardized_inputs": True, "ema": None,
-	                  "ema_warmup": False, "cosine": None, "dropout": 0.2, "warm_start": None}, recipe
+	                  "ema_warmup": False, "cosine": None, "dropout": 0.2, "transpose": None,
+	                  "warm_start": None}, recipe
 	assert [r["epoch"] for r in b] == [1, 2], b
 	assert b[0]["warm_start"] == "composition-f1.safetensors", b[0]
 	# the F16 export, unfolded with the same statistics, scores as trained
@@ -194,20 +195,72 @@ test_expect_success TORCH,SHARED '--cosine E: the rate falls along a half cosine
 	assert cos[0]["valid_loss"] != plain[0]["valid_loss"], (cos, plain)
 	drop = lambda r: {k: v for k, v in r.items() if k != "seconds"}
 	assert list(map(drop, cos)) == list(map(drop, two)), (cos, two)
-	# a run saved before --standardize, --ema, --ema-warmup, --cosine and
-	# --dropout existed resumes as one without them (dropout: the paper
-	# 0.2), and adding any of them is refused
+	# a run saved before --standardize, --ema, --ema-warmup, --cosine,
+	# --dropout and --transpose existed resumes as one without them
+	# (dropout: the paper 0.2), and adding any of them is refused
 	from train import refuse_changed_options
 	old = {"lr": 1e-3}
-	off = {"lr": 1e-3, "standardize": None, "ema": None, "ema_warmup": False, "cosine": None, "dropout": 0.2}
+	off = {"lr": 1e-3, "standardize": None, "ema": None, "ema_warmup": False, "cosine": None, "dropout": 0.2,
+	       "transpose": None}
 	refuse_changed_options("old.pt", old, off)
-	for k, v in (("standardize", [[0.0], [1.0]]), ("ema", 0.9), ("ema_warmup", True), ("cosine", 2), ("dropout", 0.3)):
+	for k, v in (("standardize", [[0.0], [1.0]]), ("ema", 0.9), ("ema_warmup", True), ("cosine", 2), ("dropout", 0.3),
+	             ("transpose", 3)):
 	    try:
 	        refuse_changed_options("old.pt", old, dict(off, **{k: v}))
 	    except SystemExit as e:
 	        assert ": %s was " % k in str(e), e
 	    else:
 	        raise AssertionError("adding %s was not refused" % k)
+	EOP
+'
+
+test_expect_success TORCH,SHARED '--transpose K: the pitch columns move together and nothing else, kept on the piano; training differs; --resume keeps the draws' '
+	A="--pack pack.npz --split composition --fold 1 --limit 16 --cpu --threads 1 --lr 1e-3 --standardize" &&
+	train_twice tr $A --transpose 2 &&
+	test_must_fail $PY "$T/train.py" train $A --transpose 3 --epochs 3 --out tr --resume 2>err &&
+	grep "tr/last.pt: --resume with other options than the run.s: transpose was 2, now 3\$" err &&
+	test_must_fail $PY "$T/train.py" train $A --transpose 13 --out x 2>err &&
+	grep "transpose: the shift must lie in \[0, 12\] semitones" err &&
+	$PY "$T/train.py" train $A --epochs 1 --out notr >notr.out 2>&1 &&
+	$PY - "$T" pack.npz tr/log.jsonl tr2/log.jsonl notr/log.jsonl <<-\EOP
+	import json, sys
+	import numpy as np, torch
+	sys.path.insert(0, sys.argv[1])
+	import train as T
+	two, resumed, plain = ([json.loads(l) for l in open(f)] for f in sys.argv[3:6])
+	drop = lambda r: {k: v for k, v in r.items() if k != "seconds"}
+	assert list(map(drop, two)) == list(map(drop, resumed)), (two, resumed)
+	assert two[0]["train_loss"] != plain[0]["train_loss"], (two, plain)
+	d = T.Data(sys.argv[2], "han", torch.device("cpu"))
+	i = next(i for i, (s, p) in enumerate(d.pitches) if (s == 0).any() and (p == 0).any())
+	raw = d.samples[i]["x"].clone()
+	mu, sd = d.standardize(range(0, len(d.names), 3))
+	x = d.transposed(i, 5)["x"] * sd + mu
+	# by hand: a row with a score note C4 (60) becomes F4 (65), same octave
+	# 4, pitch class c to f; its performance note moves with it; a row
+	# without a score note keeps its zeros; every other column stays
+	score, perf = d.pitches[i]
+	moved = np.nonzero(np.abs(x - raw).numpy().max(0) > 1e-4)[0].tolist()
+	assert set(moved) <= {12, 92, 96} | set(range(13, 25)), moved
+	assert np.allclose(x[:, 96].numpy(), np.where(score > 0, score + 5, 0), atol=1e-4)
+	assert np.allclose(x[:, 92].numpy(), np.where(perf > 0, perf + 5, 0), atol=1e-4)
+	for r in range(len(score)):
+	    pc = np.flatnonzero(x[r, 13:25].numpy() > 0.5).tolist()
+	    octave = float(x[r, 12])
+	    if score[r] == 0:
+	        assert pc == [] and abs(octave) < 1e-4, (r, pc, octave)
+	    else:
+	        assert pc == [(score[r] + 5) % 12] and abs(octave - ((score[r] + 5) // 12 - 5) / 4) < 1e-4, (r, pc)
+	    if score[r] == 60:
+	        assert pc == [5] and abs(octave) < 1e-4, (r, pc, octave)
+	assert (score == 60).any()
+	# the draws stay within [-K, K] and keep every note on the piano
+	d.pitches[i] = (np.where(score > 0, 106, 0), np.where(perf > 0, 22, 0))
+	tp = T.Transposer(d, 4)
+	assert tp.room[i] == (-1, 2), tp.room[i]
+	d.transposed = lambda i, k: k  # what Transposer.sample draws
+	assert {tp.sample(i) for _ in range(200)} == {-1, 0, 1, 2}
+	assert all(lo == -4 and hi == 4 for j, (lo, hi) in enumerate(tp.room) if j != i)
 	EOP
 '
 

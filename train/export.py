@@ -11,7 +11,7 @@ test vectors of tests/fixtures/han/.
       input_size, norm_id, label order with names and both poles
       (data/dimensions.json), split, fold, epoch, valid/test metrics, and
       the recipe (lr, batch, epochs, z-scored inputs, weight average, cosine,
-      dropout, warm start).
+      dropout, transposition, warm start).
   export.py annotate --pack PACK.npz --models FILE...
       Adds "dimension_r2" to each model file's metadata: the R2 of every
       dimension (label order) on the model's split's fixed test list,
@@ -106,6 +106,7 @@ def cmd_models(a):
                                       standardized_inputs=bool(info.get("standardize")),
                                       ema=info.get("ema"), ema_warmup=bool(info.get("ema_warmup")),
                                       cosine=info.get("cosine"), dropout=info.get("dropout", hanmod.DROPOUT),
+                                      transpose=info.get("transpose"),
                                       warm_start=info.get("init_from"))),
             "made_by": "train/train.py + train/export.py",
         }

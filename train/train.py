@@ -38,7 +38,10 @@
       with a rate high enough to train in few epochs the raw weights swing,
       and the decay settles them); each epoch's log record gives the rate
       at its end ("lr"). --dropout P replaces the paper's 0.2 (LSTM stacks
-      and head). --threads N sets torch's and
+      and head). --transpose K moves each training segment, each time it
+      is drawn, by a number of semitones drawn from [-K, K] (see
+      Transposer; a deviation from the paper, whose code has a key-shift
+      augmentor but leaves it off). --threads N sets torch's and
       OpenBLAS's CPU threads (on a 2-core VM, one run a core with one
       thread each is the fastest).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
@@ -163,6 +166,13 @@ def cmd_pack(a):
             beat = np.concatenate([[0], np.cumsum(np.diff(beat) > 0)])
             meas = beat // 3
             x = rng.normal(size=(N, 101)).astype(np.float32)
+            # pitch columns as pp-features writes them, so that --transpose
+            # has pitches to move: score notes around middle C, one row in
+            # ten an extra performance note, one in ten a missed score note
+            pitch = 60 + np.rint(8 * x[:, PITCH_UNNORM]).astype(np.int64).clip(-30, 30)
+            u = x[:, PITCH_CLASS]
+            for col, v in pitch_columns(np.where(u > 1.28, 0, pitch), np.where(u < -1.28, 0, pitch)).items():
+                x[:, col] = v
             voice = rng.integers(0, 4, N).astype(np.int32)
         else:
             p = os.path.join(a.features, n + ".safetensors")
@@ -189,6 +199,26 @@ def cmd_pack(a):
           % (len(kept), off[-1], missing, sorted(norm_ids) or "synthetic"))
 
 
+# Pitch columns of the 101-dim vector (lib/note_features.c; none of them
+# z-scored by pp-features): the score note's octave, (pitch // 12 - 5) / 4,
+# its 12-way pitch class, the performance note's and the score note's MIDI
+# pitch. --transpose moves them.
+PITCH_OCTAVE, PITCH_CLASS, MMIDI_PITCH, PITCH_UNNORM = 12, 13, 92, 96
+PIANO = (21, 108)  # the performance notes pp-features keeps, as PercePiano
+
+
+def pitch_columns(score, perf):
+    """The raw values of the pitch columns of rows whose score note has
+    MIDI pitch SCORE and performance note PERF (0 where a row has none),
+    as pp-features writes them: {column: values}."""
+    has = score > 0
+    cols = {PITCH_OCTAVE: np.where(has, (score // 12 - 5) / 4.0, 0.0),
+            MMIDI_PITCH: perf.astype(np.float64), PITCH_UNNORM: score.astype(np.float64)}
+    for pc in range(12):
+        cols[PITCH_CLASS + pc] = (has & (score % 12 == pc)).astype(np.float64)
+    return cols
+
+
 class Data:
     def __init__(self, path, model, device):
         z = dict(np.load(path))  # load once: npz members decompress on each access
@@ -206,6 +236,15 @@ class Data:
             self.samples.append(hanmod.make_sample(x, z["voice"][a:b], z["beat"][a:b],
                                                    z["measure"][a:b], device))
 
+        # the MIDI pitches of the score note and of the performance note of
+        # every row (0 where a row has none), kept raw for --transpose
+        self.pitches = [(z["x"][off[i]:off[i + 1], PITCH_UNNORM].astype(np.int64),
+                         z["x"][off[i]:off[i + 1], MMIDI_PITCH].astype(np.int64))
+                        for i in range(len(self.names))]
+        self.cols = {c: k for k, c in enumerate(hanmod.BASELINE_DIMS if model == "bilstm"
+                                                 else range(z["x"].shape[1]))}
+        self.zscore = None
+
     def ids(self, names):
         return [self.index[n] for n in names if n in self.index]
 
@@ -218,7 +257,55 @@ class Data:
         mu, sd = mu.float(), sd.float()
         for s in self.samples:
             s["x"] = (s["x"] - mu) / sd
+        self.zscore = (mu, sd)
         return mu, sd
+
+    def transposed(self, i, k):
+        """Sample i moved by k semitones: the score note's octave, pitch
+        class and MIDI pitch and the performance note's MIDI pitch, on
+        every row that has them (inserted extra notes have no score note);
+        in z-scored coordinates after --standardize."""
+        s = self.samples[i]
+        if k == 0:
+            return s
+        score, perf = self.pitches[i]
+        x = s["x"].clone()
+
+        def put(col, raw):
+            c = self.cols.get(col)
+            if c is None:  # the Bi-LSTM's 9 dims hold no octave or pitch class
+                return
+            v = torch.tensor(raw, dtype=x.dtype, device=x.device)
+            x[:, c] = (v - self.zscore[0][c]) / self.zscore[1][c] if self.zscore else v
+
+        for col, raw in pitch_columns(np.where(score > 0, score + k, 0),
+                                      np.where(perf > 0, perf + k, 0)).items():
+            put(col, raw)
+        return dict(s, x=x)
+
+
+class Transposer:
+    """--transpose K: each training segment, each time a batch draws it,
+    moves by a whole number of semitones drawn uniformly from [-K, K],
+    narrowed so that every note stays on the piano (MIDI 21-108). Pitch is
+    all that moves; timing, velocity and pedal stay. A transposed
+    performance is heard as the same playing, so the labels stay: it
+    shows the model the same playing in other keys, against learning a
+    piece by its pitches. The draws come from their own seeded generator,
+    kept in last.pt, so that a resumed run goes on to the bit."""
+
+    def __init__(self, data, k):
+        self.data, self.k = data, k
+        self.rng = np.random.default_rng(8)
+        self.room = []  # per segment: the lowest and highest shift allowed
+        for score, perf in data.pitches:
+            p = np.concatenate([score[score > 0], perf[perf > 0]])
+            self.room.append((max(-k, PIANO[0] - int(p.min())), min(k, PIANO[1] - int(p.max())))
+                             if len(p) else (0, 0))
+
+    def sample(self, i):
+        lo, hi = self.room[i]
+        return self.data.transposed(i, int(self.rng.integers(lo, hi + 1)))
 
 
 def predict(model, data, ids, bs=32):
@@ -275,13 +362,14 @@ class EMA:
 # --standardize, another --lr or another pack would otherwise go on
 # silently as a different recipe. Only --epochs (and --max-seconds) may change.
 RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "lists_sha1", "train", "valid", "test",
-                "norm_id", "standardize", "ema", "ema_warmup", "cosine", "dropout", "limit")
+                "norm_id", "standardize", "ema", "ema_warmup", "cosine", "dropout", "transpose",
+                "limit")
 # Options added after runs were saved, with the value a run from before them
 # had (off, as cmd_train records it): a resume that adds one is refused like
 # any other change. A key missing from a saved run and not listed here (the
 # list digest, from before it was kept) is not compared.
 RESUME_ADDED = {"standardize": None, "ema": None, "ema_warmup": False, "cosine": None,
-                "dropout": hanmod.DROPOUT}
+                "dropout": hanmod.DROPOUT, "transpose": None}
 
 
 # The paper's batch size and StepLR schedule.
@@ -358,6 +446,7 @@ def cmd_train(a):
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=STEP_SIZE, gamma=STEP_GAMMA)
     start, best = 0, {"valid_loss": float("inf")}
     order_rng = np.random.default_rng(7)
+    shift = Transposer(data, a.transpose) if a.transpose else None
     last = os.path.join(a.out, "last.pt")
     info = {"split": a.split, "fold": a.fold, "model": a.model, "lr": a.lr, "epochs": a.epochs,
             "batch": BATCH, "lists_sha1": lists_sha1(split, a.fold),
@@ -365,7 +454,8 @@ def cmd_train(a):
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
             "standardize": zscore, "ema": a.ema or None,
             "ema_warmup": bool(a.ema and a.ema_warmup),
-            "cosine": a.cosine or None, "dropout": a.dropout, "limit": a.limit}
+            "cosine": a.cosine or None, "dropout": a.dropout,
+            "transpose": a.transpose or None, "limit": a.limit}
     if a.resume and os.path.exists(last):
         ck = tload(last, dev)
         refuse_changed_options(last, ck["info"], info)
@@ -373,6 +463,8 @@ def cmd_train(a):
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"]); start = ck["epoch"]; best = ck["best"]
         order_rng.bit_generator.state = ck["order_rng"]
+        if shift:
+            shift.rng.bit_generator.state = ck["shift_rng"]
         if ema:
             ema.load(ck.get("ema") or model.state_dict(), ck.get("ema_steps", 0))
         torch.set_rng_state(ck["torch_rng"].cpu())
@@ -440,7 +532,7 @@ def cmd_train(a):
         perm = order_rng.permutation(len(tr))
         tl = 0.0
         for k in range(0, len(perm), BATCH):
-            batch = [data.samples[tr[i]] for i in perm[k:k + BATCH]]
+            batch = [shift.sample(tr[i]) if shift else data.samples[tr[i]] for i in perm[k:k + BATCH]]
             y = torch.tensor(data.y[[tr[i] for i in perm[k:k + BATCH]]], device=dev)
             loss = torch.nn.functional.mse_loss(torch.sigmoid(model(batch)), y)
             opt.zero_grad(set_to_none=True)
@@ -457,6 +549,7 @@ def cmd_train(a):
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                     "sched": sched.state_dict(), "epoch": ep + 1, "best": best,
                     "order_rng": order_rng.bit_generator.state,
+                    "shift_rng": shift.rng.bit_generator.state if shift else None,
                     "torch_rng": torch.get_rng_state(),
                     "cuda_rng": torch.cuda.get_rng_state() if dev.type == "cuda" else None,
                     "ema": ema.model.state_dict() if ema else None,
@@ -558,6 +651,8 @@ def main():
                    help="the learning rate falls along a half cosine to 0 over EPOCHS epochs")
     p.add_argument("--dropout", type=float, default=hanmod.DROPOUT, metavar="P",
                    help="dropout of the LSTM stacks and the head (default: the paper's %(default)s)")
+    p.add_argument("--transpose", type=int, default=0, metavar="K",
+                   help="move each training segment by a random shift in [-K, K] semitones")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
     p = sub.add_parser("eval")
     p.add_argument("--pack", required=True)
@@ -575,6 +670,8 @@ def main():
         ap.error("--ema: the decay must lie in [0, 1)")
     if not 0 <= getattr(a, "dropout", 0) < 1:
         ap.error("--dropout: the probability must lie in [0, 1)")
+    if not 0 <= getattr(a, "transpose", 0) <= 12:
+        ap.error("--transpose: the shift must lie in [0, 12] semitones")
     if getattr(a, "ema_warmup", False) and not a.ema:
         ap.error("--ema-warmup needs --ema DECAY")
     {"pack": cmd_pack, "train": cmd_train, "eval": cmd_eval, "score": cmd_score}[a.cmd](a)
