@@ -41,9 +41,9 @@
       and head). --transpose K moves each training segment, each time it
       is drawn, by a number of semitones drawn from [-K, K] (see
       Transposer; a deviation from the paper, whose code has a key-shift
-      augmentor but leaves it off). --threads N sets torch's and
-      OpenBLAS's CPU threads (on a 2-core VM, one run a core with one
-      thread each is the fastest).
+      augmentor but leaves it off; measured worse at K = 3). --threads N
+      sets torch's and OpenBLAS's CPU threads (on a 2-core VM, one run a
+      core with one thread each is the fastest).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
       R2 (uniform average over the 19 dimensions, as sklearn r2_score),
       MSE and within-segment R2 (see within_segment_r2) of each run's
@@ -288,11 +288,14 @@ class Transposer:
     """--transpose K: each training segment, each time a batch draws it,
     moves by a whole number of semitones drawn uniformly from [-K, K],
     narrowed so that every note stays on the piano (MIDI 21-108). Pitch is
-    all that moves; timing, velocity and pedal stay. A transposed
-    performance is heard as the same playing, so the labels stay: it
-    shows the model the same playing in other keys, against learning a
-    piece by its pitches. The draws come from their own seeded generator,
-    kept in last.pt, so that a resumed run goes on to the bit."""
+    all that moves; timing, velocity and pedal stay, and so do the labels:
+    the idea is to show the model the same playing in other keys, against
+    learning a piece by its pitches. Measured (RESULTS.md, thirteenth
+    session): at K = 3 it lowers the composition test R2, most on mood
+    energy, loudness and dynamic range, which listeners hear partly in
+    register, so the labels do not quite stay. The draws come from their
+    own seeded generator, kept in last.pt, so that a resumed run goes on
+    to the bit."""
 
     def __init__(self, data, k):
         self.data, self.k = data, k
