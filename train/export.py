@@ -94,6 +94,7 @@ def cmd_models(a):
         state = hanmod.fold_standardization(ck["model"], info.get("standardize"))
         tensors = {k: v.detach().to(torch.float16).numpy() for k, v in state.items()}
         model_id = "percepiano-han-%s-f%d" % (info["split"], info["fold"])
+        run = dict(trainmod.RESUME_ADDED, **info)  # a run from before an option: its value then
         meta = {
             "pp": "model/1", "arch": "han", "model_id": model_id, "version": VERSION,
             "input_size": str(info.get("input_size", 101)), "norm_id": info["norm_id"],
@@ -102,12 +103,11 @@ def cmd_models(a):
             "split": info["split"], "fold": str(info["fold"]),
             "epoch": str(best["epoch"]),
             "metrics": json.dumps({k: best[k] for k in ("valid_loss", "valid_r2", "test_mse", "test_r2")}),
-            "recipe": json.dumps(dict({k: info[k] for k in ("lr", "batch", "epochs")},
-                                      standardized_inputs=bool(info.get("standardize")),
-                                      ema=info.get("ema"), ema_warmup=bool(info.get("ema_warmup")),
-                                      cosine=info.get("cosine"), dropout=info.get("dropout", hanmod.DROPOUT),
-                                      transpose=info.get("transpose"),
-                                      warm_start=info.get("init_from"))),
+            "recipe": json.dumps(dict({k: run[k] for k in ("lr", "batch", "epochs")},
+                                      standardized_inputs=bool(run["standardize"]),
+                                      ema=run["ema"], ema_warmup=bool(run["ema_warmup"]),
+                                      cosine=run["cosine"], dropout=run["dropout"],
+                                      transpose=run["transpose"], warm_start=info.get("init_from"))),
             "made_by": "train/train.py + train/export.py",
         }
         if data is not None:

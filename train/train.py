@@ -228,19 +228,17 @@ class Data:
         self.norm_id = str(z["norm_id"])
         off = z["offsets"]
         self.samples = []
+        # the MIDI pitches of the score note and of the performance note of
+        # every row (0 where a row has none), kept raw for --transpose
+        self.pitches = []
         for i in range(len(self.names)):
             a, b = off[i], off[i + 1]
             x = z["x"][a:b]
+            self.pitches.append((x[:, PITCH_UNNORM].astype(np.int64), x[:, MMIDI_PITCH].astype(np.int64)))
             if model == "bilstm":
                 x = x[:, hanmod.BASELINE_DIMS]
             self.samples.append(hanmod.make_sample(x, z["voice"][a:b], z["beat"][a:b],
                                                    z["measure"][a:b], device))
-
-        # the MIDI pitches of the score note and of the performance note of
-        # every row (0 where a row has none), kept raw for --transpose
-        self.pitches = [(z["x"][off[i]:off[i + 1], PITCH_UNNORM].astype(np.int64),
-                         z["x"][off[i]:off[i + 1], MMIDI_PITCH].astype(np.int64))
-                        for i in range(len(self.names))]
         self.cols = {c: k for k, c in enumerate(hanmod.BASELINE_DIMS if model == "bilstm"
                                                  else range(z["x"].shape[1]))}
         self.zscore = None
@@ -298,7 +296,7 @@ class Transposer:
     to the bit."""
 
     def __init__(self, data, k):
-        self.data, self.k = data, k
+        self.data = data
         self.rng = np.random.default_rng(8)
         self.room = []  # per segment: the lowest and highest shift allowed
         for score, perf in data.pitches:
