@@ -90,8 +90,8 @@ test_expect_success TORCH,SHARED 'warm start from the exported model with --stan
 	b = [json.loads(l) for l in open(sys.argv[3])]
 	recipe = json.loads(stio.load("m/composition-f1.safetensors")[1]["recipe"])
 	assert recipe == {"lr": 2.5e-5, "batch": 8, "epochs": 1, "standardized_inputs": True, "ema": None,
-	                  "ema_warmup": False, "cosine": None, "dropout": 0.2, "transpose": None,
-	                  "warm_start": None}, recipe
+	                  "ema_warmup": False, "cosine": None, "dropout": 0.2, "weight_decay": 1e-5,
+	                  "transpose": None, "warm_start": None}, recipe
 	assert [r["epoch"] for r in b] == [1, 2], b
 	assert b[0]["warm_start"] == "composition-f1.safetensors", b[0]
 	# the F16 export, unfolded with the same statistics, scores as trained
@@ -166,7 +166,7 @@ test_expect_success TORCH,SHARED '--ema-warmup: the decay of the t-th update is 
 	EOP
 '
 
-test_expect_success TORCH,SHARED '--cosine E: the rate falls along a half cosine over E epochs, --resume keeps it, another E is refused; --dropout P' '
+test_expect_success TORCH,SHARED '--cosine E: the rate falls along a half cosine over E epochs, --resume keeps it, another E is refused; --dropout P; --weight-decay W' '
 	A="--pack pack.npz --split composition --fold 1 --limit 16 --cpu --threads 1 --lr 1e-3 --cosine 2" &&
 	train_twice cos $A &&
 	test_must_fail $PY "$T/train.py" train ${A% --cosine 2} --cosine 3 --epochs 3 --out cos --resume 2>err &&
@@ -175,16 +175,27 @@ test_expect_success TORCH,SHARED '--cosine E: the rate falls along a half cosine
 	$PY "$T/train.py" train ${A% --cosine 2} --dropout 0.5 --epochs 1 --out drop >drop.out 2>&1 &&
 	test_must_fail $PY "$T/train.py" train ${A% --cosine 2} --dropout 1 --out x 2>err &&
 	grep "dropout: the probability must lie in" err &&
-	$PY - "$T" nocos/log.jsonl cos/log.jsonl cos2/log.jsonl drop/log.jsonl <<-\EOP
+	$PY "$T/train.py" train ${A% --cosine 2} --weight-decay 0 --epochs 1 --out wd0 >wd0.out 2>&1 &&
+	test_must_fail $PY "$T/train.py" train ${A% --cosine 2} --weight-decay 0.01 --epochs 2 --out wd0 --resume 2>err &&
+	grep "wd0/last.pt: --resume with other options than the run.s: weight_decay was 0.0, now 0.01\$" err &&
+	test_must_fail $PY "$T/train.py" train ${A% --cosine 2} --weight-decay -1 --out x 2>err &&
+	grep "weight-decay: W must lie in" err &&
+	$PY - "$T" nocos/log.jsonl cos/log.jsonl cos2/log.jsonl drop/log.jsonl wd0/log.jsonl <<-\EOP
 	import json, math, sys
 	sys.path.insert(0, sys.argv[1])
 	from train import lr_factor
 	assert lr_factor(0, 4) == 1.0 and lr_factor(4, 4) == 0.0 and lr_factor(9, 4) == 0.0
 	assert abs(lr_factor(1, 4) - 0.5 * (1 + math.cos(math.pi / 4))) < 1e-12
 	assert abs(lr_factor(3000, 0) - 0.98) < 1e-12
-	plain, cos, two, drop5 = ([json.loads(l) for l in open(f)] for f in sys.argv[2:6])
+	plain, cos, two, drop5, wd0 = ([json.loads(l) for l in open(f)] for f in sys.argv[2:7])
 	# --dropout: another mask from the first batch on
 	assert drop5[0]["train_loss"] != plain[0]["train_loss"], (drop5, plain)
+	# --weight-decay: Adam is given it (by default the paper 1e-5), and
+	# only the steps change: the first batch is scored before any step
+	import torch
+	groups = lambda d: torch.load(d + "/last.pt", weights_only=False)["opt"]["param_groups"]
+	assert [g["weight_decay"] for g in groups("nocos") + groups("wd0")] == [1e-5, 0.0], groups("wd0")
+	assert wd0[0]["valid_loss"] != plain[0]["valid_loss"], (wd0, plain)
 	# 16 training segments: 2 batches an epoch, so 4 steps to zero; after
 	# epoch 1 (2 steps) the rate is half of --lr, after epoch 2 it is 0
 	assert [round(r["lr"], 12) for r in cos] == [5e-4, 0.0], cos
@@ -196,15 +207,16 @@ test_expect_success TORCH,SHARED '--cosine E: the rate falls along a half cosine
 	drop = lambda r: {k: v for k, v in r.items() if k != "seconds"}
 	assert list(map(drop, cos)) == list(map(drop, two)), (cos, two)
 	# a run saved before --standardize, --ema, --ema-warmup, --cosine,
-	# --dropout and --transpose existed resumes as one without them
-	# (dropout: the paper 0.2), and adding any of them is refused
+	# --dropout, --weight-decay and --transpose existed resumes as one
+	# without them (the paper dropout 0.2 and weight decay 1e-5), and
+	# adding any of them is refused
 	from train import refuse_changed_options
 	old = {"lr": 1e-3}
 	off = {"lr": 1e-3, "standardize": None, "ema": None, "ema_warmup": False, "cosine": None, "dropout": 0.2,
-	       "transpose": None}
+	       "weight_decay": 1e-5, "transpose": None}
 	refuse_changed_options("old.pt", old, off)
 	for k, v in (("standardize", [[0.0], [1.0]]), ("ema", 0.9), ("ema_warmup", True), ("cosine", 2), ("dropout", 0.3),
-	             ("transpose", 3)):
+	             ("weight_decay", 0.0), ("transpose", 3)):
 	    try:
 	        refuse_changed_options("old.pt", old, dict(off, **{k: v}))
 	    except SystemExit as e:

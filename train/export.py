@@ -107,6 +107,7 @@ def cmd_models(a):
                                       standardized_inputs=bool(run["standardize"]),
                                       ema=run["ema"], ema_warmup=bool(run["ema_warmup"]),
                                       cosine=run["cosine"], dropout=run["dropout"],
+                                      weight_decay=run["weight_decay"],
                                       transpose=run["transpose"], warm_start=info.get("init_from"))),
             "made_by": "train/train.py + train/export.py",
         }

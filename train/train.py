@@ -38,7 +38,10 @@
       with a rate high enough to train in few epochs the raw weights swing,
       and the decay settles them); each epoch's log record gives the rate
       at its end ("lr"). --dropout P replaces the paper's 0.2 (LSTM stacks
-      and head). --transpose K moves each training segment, each time it
+      and head). --weight-decay W replaces the paper's 1e-5 (Adam's L2
+      form, added to the gradient; with MSE gradients of 1e-7 to 1e-6 a
+      weight it dominates, so at 1e-5 it shrinks most LSTM weights to a
+      few hundredths of their initial size). --transpose K moves each training segment, each time it
       is drawn, by a number of semitones drawn from [-K, K] (see
       Transposer; a deviation from the paper, whose code has a key-shift
       augmentor but leaves it off; measured worse at K = 3). --threads N
@@ -358,24 +361,24 @@ class EMA:
                 e.mul_(d).add_(p.detach(), alpha=1.0 - d)
 
 
+# The paper's batch size, StepLR schedule and weight decay.
+BATCH = 8
+STEP_SIZE, STEP_GAMMA = 3000, 0.98
+WEIGHT_DECAY = 1e-5  # the paper's: Adam's L2 form (train.py --weight-decay)
+
 # What a resumed run must share with the run that wrote last.pt: the options
 # are taken from the command line again, and a dropped --ema-warmup or
 # --standardize, another --lr or another pack would otherwise go on
 # silently as a different recipe. Only --epochs (and --max-seconds) may change.
 RESUME_KEEPS = ("split", "fold", "model", "lr", "batch", "lists_sha1", "train", "valid", "test",
-                "norm_id", "standardize", "ema", "ema_warmup", "cosine", "dropout", "transpose",
+                "norm_id", "standardize", "ema", "ema_warmup", "cosine", "dropout", "weight_decay", "transpose",
                 "limit")
 # Options added after runs were saved, with the value a run from before them
 # had (off, as cmd_train records it): a resume that adds one is refused like
 # any other change. A key missing from a saved run and not listed here (the
 # list digest, from before it was kept) is not compared.
 RESUME_ADDED = {"standardize": None, "ema": None, "ema_warmup": False, "cosine": None,
-                "dropout": hanmod.DROPOUT, "transpose": None}
-
-
-# The paper's batch size and StepLR schedule.
-BATCH = 8
-STEP_SIZE, STEP_GAMMA = 3000, 0.98
+                "dropout": hanmod.DROPOUT, "weight_decay": WEIGHT_DECAY, "transpose": None}
 
 
 def lr_factor(step, cosine_steps):
@@ -439,7 +442,7 @@ def cmd_train(a):
     random.seed(7); np.random.seed(7); torch.manual_seed(7)
     model = make_model(a.model, a.dropout).to(dev)
     ema = EMA(model, a.ema, a.ema_warmup) if a.ema else None
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=1e-5)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
     if a.cosine:  # (without it, StepLR itself: the runs before --cosine resume to the bit)
         cosine_steps = a.cosine * -(-len(tr) // BATCH)  # epochs x batches an epoch
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(step, cosine_steps))
@@ -455,7 +458,7 @@ def cmd_train(a):
             "init_from": os.path.basename(a.init_from) if a.init_from else None,
             "standardize": zscore, "ema": a.ema or None,
             "ema_warmup": bool(a.ema and a.ema_warmup),
-            "cosine": a.cosine or None, "dropout": a.dropout,
+            "cosine": a.cosine or None, "dropout": a.dropout, "weight_decay": a.weight_decay,
             "transpose": a.transpose or None, "limit": a.limit}
     if a.resume and os.path.exists(last):
         ck = tload(last, dev)
@@ -652,6 +655,8 @@ def main():
                    help="the learning rate falls along a half cosine to 0 over EPOCHS epochs")
     p.add_argument("--dropout", type=float, default=hanmod.DROPOUT, metavar="P",
                    help="dropout of the LSTM stacks and the head (default: the paper's %(default)s)")
+    p.add_argument("--weight-decay", type=float, default=WEIGHT_DECAY, metavar="W",
+                   help="Adam's L2 weight decay (default: the paper's %(default)s)")
     p.add_argument("--transpose", type=int, default=0, metavar="K",
                    help="move each training segment by a random shift in [-K, K] semitones")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
@@ -671,6 +676,8 @@ def main():
         ap.error("--ema: the decay must lie in [0, 1)")
     if not 0 <= getattr(a, "dropout", 0) < 1:
         ap.error("--dropout: the probability must lie in [0, 1)")
+    if not 0 <= getattr(a, "weight_decay", 0) < 1:
+        ap.error("--weight-decay: W must lie in [0, 1)")
     if not 0 <= getattr(a, "transpose", 0) <= 12:
         ap.error("--transpose: the shift must lie in [0, 12] semitones")
     if getattr(a, "ema_warmup", False) and not a.ema:
