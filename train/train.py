@@ -40,8 +40,9 @@
       at its end ("lr"). --dropout P replaces the paper's 0.2 (LSTM stacks
       and head). --weight-decay W replaces the paper's 1e-5 (Adam's L2
       form, added to the gradient; with MSE gradients of 1e-7 to 1e-6 a
-      weight it dominates, so at 1e-5 it shrinks most LSTM weights to a
-      few hundredths of their initial size). --transpose K moves each training segment, each time it
+      weight it dominates, so at 1e-5 it shrinks most LSTM and attention
+      weights to a few hundredths of their initial size; 0 trains the
+      shipped models, train/RESULTS.md, fourteenth session). --transpose K moves each training segment, each time it
       is drawn, by a number of semitones drawn from [-K, K] (see
       Transposer; a deviation from the paper, whose code has a key-shift
       augmentor but leaves it off; measured worse at K = 3). --threads N
@@ -656,7 +657,8 @@ def main():
     p.add_argument("--dropout", type=float, default=hanmod.DROPOUT, metavar="P",
                    help="dropout of the LSTM stacks and the head (default: the paper's %(default)s)")
     p.add_argument("--weight-decay", type=float, default=WEIGHT_DECAY, metavar="W",
-                   help="Adam's L2 weight decay (default: the paper's %(default)s)")
+                   help="Adam's L2 weight decay (default: the paper's %(default)s; "
+                        "the shipped models: 0)")
     p.add_argument("--transpose", type=int, default=0, metavar="K",
                    help="move each training segment by a random shift in [-K, K] semitones")
     p.add_argument("--limit", type=int, default=0, help="smoke tests: first N of each list")
