@@ -48,7 +48,7 @@ test_expect_success PY 'default model: four folds, spread and uncertainty flags'
 	$PY -c "
 import json
 d = json.load(open(\"pred4.json\"))
-assert d[\"model\"] == {\"id\": \"percepiano-han-composition\", \"version\": \"4\", \"folds\": 4, \"norm_id\": \"percepiano-comp-train\"}, d[\"model\"]
+assert d[\"model\"] == {\"id\": \"percepiano-han-composition\", \"version\": \"5\", \"folds\": 4, \"norm_id\": \"percepiano-comp-train\"}, d[\"model\"]
 for x in d[\"dimensions\"]:
     assert 0 < x[\"spread\"] < 0.2 and x[\"uncertain\"] == (x[\"spread\"] > 0.05), x
 assert d[\"performance_metrics\"][\"pp-infer\"][\"wall_s\"] > 0
@@ -70,7 +70,7 @@ test_expect_success PY 'held-out R2 per dimension: the folds mean, "reliable" be
 	    assert abs(x["held_out_r2"] - w) < 6e-4, (x, w)
 	    assert x["reliable"] == (w >= 0.15), (x, w)
 	weak = sorted(x["name"] for x in d["dimensions"] if not x["reliable"])
-	assert weak == ["dynamic_range", "mood_valence", "timbre_brightness"], weak
+	assert weak == ["mood_valence", "timbre_brightness"], weak
 	EOP
 '
 

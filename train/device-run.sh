@@ -11,8 +11,8 @@
 # Every SPEC runs as its own train.py process, all at once (a GPU takes a
 # dozen such runs; on a CPU give each a core), with recipe B (lr 5e-5,
 # --standardize; TRAIN_ARGS are appended and may add --cpu --threads 1,
-# --limit N, --lr ..., or --lr 2e-4 --ema 0.995 --ema-warmup, as the
-# shipped models (model version 4) were trained: a later --lr wins). Each
+# --limit N, --lr ..., or --lr 2e-4 --ema 0.995 --ema-warmup --weight-decay 0,
+# as the shipped models (model version 5) were trained: a later --lr wins). Each
 # run stops after the epoch that crosses SECONDS (default 480, so that
 # export fits in a 10-minute command) and resumes from
 # RUNS/SPLIT-MODEL-fFOLD/last.pt when that exists: call it again, on the
