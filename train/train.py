@@ -42,7 +42,8 @@
       form, added to the gradient; with MSE gradients of 1e-7 to 1e-6 a
       weight it dominates, so at 1e-5 it shrinks most LSTM and attention
       weights to a few hundredths of their initial size; 0 trains the
-      shipped models, train/RESULTS.md, fourteenth session). --transpose K moves each training segment, each time it
+      shipped models, train/RESULTS.md, fourteenth session). --transpose
+      K moves each training segment, each time it
       is drawn, by a number of semitones drawn from [-K, K] (see
       Transposer; a deviation from the paper, whose code has a key-shift
       augmentor but leaves it off; measured worse at K = 3). --threads N
