@@ -43,12 +43,12 @@
       weight it dominates, so at 1e-5 it shrinks most LSTM and attention
       weights to a few hundredths of their initial size; 0 trains the
       shipped models, train/RESULTS.md, fourteenth session). --transpose
-      K moves each training segment, each time it
-      is drawn, by a number of semitones drawn from [-K, K] (see
-      Transposer; a deviation from the paper, whose code has a key-shift
-      augmentor but leaves it off; measured worse at K = 3). --threads N
-      sets torch's and OpenBLAS's CPU threads (on a 2-core VM, one run a
-      core with one thread each is the fastest).
+      K moves each training segment, each time it is drawn, by a number
+      of semitones drawn from [-K, K] (see Transposer; a deviation from
+      the paper, whose code has a key-shift augmentor but leaves it off;
+      measured worse at K = 3). --threads N sets torch's and OpenBLAS's
+      CPU threads (on a 2-core VM, one run a core with one thread each is
+      the fastest).
   train.py eval --pack PACK.npz --runs DIR... [--json OUT]
       R2 (uniform average over the 19 dimensions, as sklearn r2_score),
       MSE and within-segment R2 (see within_segment_r2) of each run's
