@@ -48,7 +48,7 @@ test_expect_success PY 'default model: four folds, spread and uncertainty flags'
 	$PY -c "
 import json
 d = json.load(open(\"pred4.json\"))
-assert d[\"model\"] == {\"id\": \"percepiano-han-composition\", \"version\": \"5\", \"folds\": 4, \"norm_id\": \"percepiano-comp-train\"}, d[\"model\"]
+assert d[\"model\"] == {\"id\": \"percepiano-han-composition\", \"version\": \"6\", \"folds\": 4, \"norm_id\": \"percepiano-comp-train\"}, d[\"model\"]
 for x in d[\"dimensions\"]:
     assert 0 < x[\"spread\"] < 0.2 and x[\"uncertain\"] == (x[\"spread\"] > 0.05), x
 assert d[\"performance_metrics\"][\"pp-infer\"][\"wall_s\"] > 0

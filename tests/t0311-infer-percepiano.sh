@@ -8,20 +8,21 @@
 # coming (the third session's figure, 0.365, could not be reproduced from
 # a clean checkout: 0.358 here; the model version 3 set, trained on these
 # features, scores 0.368 and 0.271; version 4, at lr 2e-4, 0.386 and 0.296;
-# version 5, without weight decay, 0.444 and 0.353).
+# version 5, without weight decay, 0.444 and 0.353; version 6, 14 epochs,
+# 0.460 and 0.374).
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
 test_lazy_prereq NUMPY '$PY -c "import numpy"'
 
-test_expect_success SHARED,NUMPY,NOTSAN 'ensemble on the composition test set: R2 >= 0.44, within-segment R2 >= 0.35' '
+test_expect_success SHARED,NUMPY,NOTSAN 'ensemble on the composition test set: R2 >= 0.455, within-segment R2 >= 0.37' '
 	"$ROOT/tools/make-features.sh" -j 2 -b "$PP_BIN" feat >/dev/null &&
 	"$ROOT/tools/score-ensemble.sh" -b "$PP_BIN" -o pred.jsonl feat >score 2>err &&
 	cat score &&
 	r2=$(sed -n "s/.*: R2 \([0-9.]*\) .*/\1/p" score) &&
 	w=$(sed -n "s/.*within-segment R2 \([0-9.-]*\) .*/\1/p" score) &&
 	echo "# ensemble R2 $r2, within-segment R2 $w" &&
-	awk -v r2="$r2" -v w="$w" "BEGIN { exit !(r2 >= 0.44 && w >= 0.35) }"
+	awk -v r2="$r2" -v w="$w" "BEGIN { exit !(r2 >= 0.455 && w >= 0.37) }"
 '
 
 test_expect_success SHARED,NUMPY,NOTSAN 'score-ensemble.sh -s DIR scores the test list of another split file' '

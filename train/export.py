@@ -40,11 +40,12 @@ import stio  # noqa: E402
 import train as trainmod  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VERSION = "5"  # 2: inputs standardized in training (train.py --standardize), folded into embed;
+VERSION = "6"  # 2: inputs standardized in training (train.py --standardize), folded into embed;
 #             3: the same, trained on the features a clean checkout makes, picked and kept as a
 #                weight average (train.py --ema 0.995 --ema-warmup);
 #             4: the same at lr 2e-4 (train/RESULTS.md, eleventh session);
 #             5: the same without weight decay (train.py --weight-decay 0; fourteenth session)
+#             6: the same for 14 epochs (train.py --epochs 14; fifteenth session)
 
 
 def load_ckpt(path):
