@@ -11,10 +11,10 @@
 # Every SPEC runs as its own train.py process, all at once (a GPU takes a
 # dozen such runs; on a CPU give each a core), with recipe B (lr 5e-5,
 # --standardize; TRAIN_ARGS are appended and may add --cpu --threads 1,
-# --limit N, --lr ..., or --lr 2e-4 --ema 0.995 --ema-warmup --weight-decay 0,
-# as the shipped models (model version 5) were trained: a later --lr wins). Each
-# run stops after the epoch that crosses SECONDS (default 480, so that
-# export fits in a 10-minute command) and resumes from
+# --limit N, --lr ..., or --lr 2e-4 --ema 0.995 --ema-warmup --weight-decay 0
+# --epochs 14, as the shipped models (model version 6) were trained: a later
+# --lr wins). Each run stops after the epoch that crosses SECONDS (default
+# 480, so that export fits in a 10-minute command) and resumes from
 # RUNS/SPLIT-MODEL-fFOLD/last.pt when that exists: call it again, on the
 # same warm machine, to train on, with the same TRAIN_ARGS (train.py
 # refuses a resume with other options; only --epochs may change). RUNS
